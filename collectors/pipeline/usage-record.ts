@@ -1,0 +1,55 @@
+// The one record every collector produces and every store keeps: a per-interval usage delta.
+import { createHash } from 'node:crypto';
+
+/** Where a record came from. A closed set: rating picks sources by precedence. */
+export type UsageSource = 'radius' | 'netflow' | 'snmp' | 'routeros';
+
+/**
+ * Usage of one subscriber over one interval, as a delta (never cumulative).
+ * Direction is named from the subscriber: bytesDown is traffic to the subscriber, bytesUp from it.
+ */
+export interface UsageRecord {
+  /** Deterministic identity: a retransmit, a spool replay or a re-poll yields the same id and overwrites. */
+  id: string;
+  source: UsageSource;
+  /** The exporting device by its configured name (RADIUS client name, poller target). */
+  device: string;
+  /** Subscriber identity after rewrite rules (e.g. User-Name with realm stripped). */
+  subscriber: string;
+  /** Session the delta belongs to (RADIUS Acct-Session-Id); evidence only, never an Influx tag. */
+  session?: string;
+  /** Interval [start, end) in ms since the Unix epoch, UTC. The record is attributed to `end`. */
+  start: number;
+  end: number;
+  bytesDown: bigint;
+  bytesUp: bigint;
+}
+
+/** A stable short id from the parts that identify a record. */
+export function recordId(source: UsageSource, ...parts: (string | number | bigint)[]): string {
+  const h = createHash('sha256');
+  h.update(source);
+  for (const p of parts) h.update('\0' + String(p));
+  return `${source}:${h.digest('base64url').slice(0, 22)}`;
+}
+
+/** JSON form for the spool: bigints as decimal strings. */
+export interface UsageRecordJson {
+  id: string;
+  source: UsageSource;
+  device: string;
+  subscriber: string;
+  session?: string;
+  start: number;
+  end: number;
+  bytesDown: string;
+  bytesUp: string;
+}
+
+export function toJson(r: UsageRecord): UsageRecordJson {
+  return { ...r, bytesDown: r.bytesDown.toString(), bytesUp: r.bytesUp.toString() };
+}
+
+export function fromJson(j: UsageRecordJson): UsageRecord {
+  return { ...j, bytesDown: BigInt(j.bytesDown), bytesUp: BigInt(j.bytesUp) };
+}

@@ -1,0 +1,165 @@
+// The YAML config, declared once: every key with its default and what it means.
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A byte size: a number, or a string such as "512MiB" or "1GB" (GB = 10^9, GiB = 2^30). */
+export const byteSize = z.union([
+  z.number().int().nonnegative(),
+  z.string().transform((s, ctx) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b|b)?\s*$/i.exec(s);
+    const unit = SIZE_UNITS[(m?.[2] ?? '').toUpperCase()];
+    if (!m || unit === undefined) {
+      ctx.addIssue({ code: 'custom', message: `not a byte size: "${s}" (expected e.g. 1048576, "512MiB", "1GB")` });
+      return z.NEVER;
+    }
+    return Math.round(Number(m[1]) * unit);
+  }),
+]);
+
+/** A duration: milliseconds as a number, or a string such as "30s", "5m", "24h". */
+export const duration = z.union([
+  z.number().int().nonnegative(),
+  z.string().transform((s, ctx) => {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(s);
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `not a duration: "${s}" (expected e.g. 500ms, 30s, 5m, 24h)` });
+      return z.NEVER;
+    }
+    return Math.round(Number(m[1]) * DURATION_UNITS[m[2]!]!);
+  }),
+]);
+
+/** "HOST:PORT" with IPv6 hosts in brackets: "0.0.0.0:1813", "[::]:1813", "127.0.0.1:9464". */
+export const listenAddress = z.string().refine(
+  (s) => parseHostPort(s) !== undefined,
+  { message: 'not a listen address (expected HOST:PORT, e.g. "0.0.0.0:1813" or "[::]:1813")' },
+);
+
+export function parseHostPort(s: string): { host: string; port: number } | undefined {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(s) ?? /^([^:[\]]+):(\d{1,5})$/.exec(s);
+  if (!m) return undefined;
+  const port = Number(m[2]);
+  if (port > 65535) return undefined;
+  return { host: m[1]!, port };
+}
+
+/** An IPv4/IPv6 address or CIDR prefix. */
+export const cidr = z.string().refine((s) => {
+  const [addr, len, extra] = s.split('/');
+  if (extra !== undefined || !addr) return false;
+  const family = isIP(addr);
+  if (family === 0) return false;
+  if (len === undefined) return true;
+  return /^\d{1,3}$/.test(len) && Number(len) <= (family === 4 ? 32 : 128);
+}, { message: 'not an IP address or CIDR prefix (expected e.g. "10.0.0.1", "10.0.0.0/24", "2001:db8::/32")' });
+
+export const radiusClientSchema = z.strictObject({
+  /** Name of the NAS: the `device` tag of its usage. */
+  name: z.string().min(1),
+  /** Source address or prefix the NAS sends from. The most specific prefix wins. */
+  address: cidr,
+  /** Shared secret. Never logged. */
+  secret: z.string().min(1),
+});
+
+export const identitySchema = z.strictObject({
+  /** Attribute that names the subscriber. */
+  attribute: z.enum(['User-Name', 'Calling-Station-Id', 'Class']).default('User-Name'),
+  /** Drop "@realm" (and "realm\\" prefixes) from the identity. */
+  stripRealm: z.boolean().default(false),
+  /** Lower-case the identity (MAC addresses in Calling-Station-Id, mixed-case user names). */
+  lowercase: z.boolean().default(false),
+});
+
+export const radiusSchema = z.strictObject({
+  /** Addresses to listen on for accounting (UDP). */
+  listen: z.array(listenAddress).min(1).default(['0.0.0.0:1813', '[::]:1813']),
+  /** NAS clients allowed to send accounting, each with its own secret. */
+  clients: z.array(radiusClientSchema).default([]),
+  /** How a packet names its subscriber. */
+  identity: identitySchema.default({ attribute: 'User-Name', stripRealm: false, lowercase: false }),
+  /** How long a response is kept to answer a retransmitted request (RFC 5080 §2.2.2). */
+  duplicateWindow: duration.default(30_000),
+  /** How long a closed session is remembered, so a retried Stop is not counted twice. */
+  closedSessionRetention: duration.default(86_400_000),
+  /** An open session with no packet for this long is closed (its NAS stopped sending interims). */
+  staleSessionTimeout: duration.default(2 * 86_400_000),
+});
+
+export const spoolSchema = z.strictObject({
+  /** Past this many unconsumed bytes, RADIUS stops acknowledging (the NAS retries) and drops are counted. */
+  maxBytes: byteSize.default(1024 ** 3),
+  /** Size at which a spool segment file is closed and a new one started. */
+  segmentBytes: byteSize.default(64 * 1024 ** 2),
+});
+
+export const embeddedStoreSchema = z.strictObject({
+  /** SQLite file; relative paths are under dataDir. */
+  path: z.string().min(1).default('usage.sqlite'),
+});
+
+const influxCommon = {
+  /** Base URL of the server, e.g. http://127.0.0.1:8086. */
+  url: z.string().url(),
+  /** Points per write request. */
+  batchSize: z.number().int().min(1).max(100_000).default(5000),
+  /** Timeout of one write request. */
+  timeout: duration.default(10_000),
+};
+
+export const influxSchema = z.discriminatedUnion('version', [
+  z.strictObject({
+    /** InfluxDB 1.x `/write` and `/query`. */
+    version: z.literal(1),
+    ...influxCommon,
+    database: z.string().min(1),
+    retentionPolicy: z.string().min(1).optional(),
+    username: z.string().optional(),
+    /** Never logged. */
+    password: z.string().optional(),
+  }),
+  z.strictObject({
+    /** InfluxDB 2.x/3.x `/api/v2/write` (via @influxdata/influxdb-client); reads use InfluxQL `/query`. */
+    version: z.literal(2),
+    ...influxCommon,
+    org: z.string().min(1),
+    bucket: z.string().min(1),
+    /** API token. Never logged. */
+    token: z.string().min(1),
+    /** Database name for InfluxQL reads (the bucket's DBRP mapping); defaults to the bucket. */
+    database: z.string().min(1).optional(),
+  }),
+]);
+
+export const configSchema = z.strictObject({
+  /** Where the spool, session state and embedded store live. */
+  dataDir: z.string().min(1).default('./data'),
+  log: z.strictObject({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+    /** Human-readable logs instead of JSON lines. */
+    pretty: z.boolean().default(false),
+  }).default({ level: 'info', pretty: false }),
+  metrics: z.strictObject({
+    /** Prometheus metrics at http://HOST:PORT/metrics; omit to turn off. */
+    listen: listenAddress.optional(),
+  }).default({}),
+  spool: spoolSchema.default({ maxBytes: 1024 ** 3, segmentBytes: 64 * 1024 ** 2 }),
+  /** The RADIUS accounting collector; omit to run without it. */
+  radius: radiusSchema.optional(),
+  stores: z.strictObject({
+    /** The embedded SQLite store. On unless set to false. */
+    embedded: z.union([embeddedStoreSchema, z.literal(false)]).default({ path: 'usage.sqlite' }),
+    /** InfluxDB, for Grafana and as a query source. */
+    influx: influxSchema.optional(),
+  }).default({ embedded: { path: 'usage.sqlite' } }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type RadiusConfig = z.infer<typeof radiusSchema>;
+export type RadiusClientConfig = z.infer<typeof radiusClientSchema>;
+export type IdentityConfig = z.infer<typeof identitySchema>;
+export type SpoolConfig = z.infer<typeof spoolSchema>;
+export type InfluxConfig = z.infer<typeof influxSchema>;
