@@ -38,4 +38,10 @@ export class SpoolFullError extends Error {
 export interface SpoolWriter {
   /** Resolves once the entry is on disk (fsync, shared with concurrent appends); rejects with SpoolFullError at the cap. */
   append(entry: SpoolEntry): Promise<void>;
+  /**
+   * The collector state of one scope as it stood when the spool was opened: the last checkpoint plus every
+   * StateChange appended after it, replayed. The spool keeps it current as entries are appended and
+   * checkpoints it before it deletes a consumed segment, so no state is lost with the segment.
+   */
+  state(scope: string): ReadonlyMap<string, unknown>;
 }
