@@ -12,6 +12,8 @@ export type SessionOutcome =
   | 'zero_delta'
   /** Lower counters than already seen: a late (reordered) packet or a counter restart. Nothing emitted. */
   | 'counter_regression'
+  /** A Start opened a session. */
+  | 'started'
   /** A Start for a session already open, or an old Start for one already closed. */
   | 'repeated_start'
   /** Accounting-On/Off or the sweep closed sessions. */
@@ -128,6 +130,7 @@ export class SessionTable {
     // Only our own guess (stale) is undone by news from the NAS; a Stop or Accounting-On/Off is final.
     if (next.closeReason === 'stale' && (ev.status === 'stop' || outcome === 'counted')) reopen(next);
     if (ev.status === 'stop' && next.closedAt === undefined) close(next, 'stop', ev.eventTime);
+    if (ev.status === 'start' && outcome === 'zero_delta') outcome = 'started';
     return this.plan(outcome, records, [[key, next]], prev);
   }
 
