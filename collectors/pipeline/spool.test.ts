@@ -157,7 +157,7 @@ describe('Spool', () => {
     await spool.close();
     const file = await onlySegment();
     const bad = encodeFrame(entry(3));
-    bad[bad.length - 2] ^= 0xff; // last frame complete but its payload flipped: a torn sector
+    bad[bad.length - 2] = bad[bad.length - 2]! ^ 0xff; // last frame complete but its payload flipped: a torn sector
     await writeFile(file, Buffer.concat([bad, Buffer.from('garbage\0\0\0')]), { flag: 'a' });
 
     spool = await openSpool();

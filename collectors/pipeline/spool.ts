@@ -57,7 +57,8 @@ const DEFAULT_READ_BYTES = 4 * 1024 * 1024;
  * crash takes back, and the offsets appended after a restart cannot collide with ones it already read.
  */
 export class Spool implements SpoolWriter {
-  private readonly dir: string;
+  /** The spool directory; sink runners put their dead-letter files under it. */
+  readonly dir: string;
   private readonly opts: SpoolOptions;
   private readonly log: Logger;
   private readonly metrics: SpoolMetrics;
