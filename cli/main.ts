@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// The `wispmeter` command: parses flags and hands each subcommand to its module; no business logic here.
+import { Command, Option } from 'commander';
+import { ConfigError } from '../config/load.js';
+import { FlagError } from './options.js';
+
+const collectList = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function commonOptions(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'YAML config file (see config/wispmeter.sample.yaml)')
+    .option('--data-dir <dir>', 'data directory: spool, session state and the embedded store (overrides dataDir)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']))
+    .option('--log-pretty', 'human-readable logs instead of JSON lines');
+}
+
+const program = new Command('wispmeter')
+  .description('Usage metering for wireless ISPs: RADIUS accounting → durable spool → InfluxDB and an embedded store')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+commonOptions(
+  program
+    .command('collect')
+    .description('run the collectors until SIGTERM/SIGINT (then stop accepting, flush and exit 0)'),
+)
+  .option('--radius-listen <host:port>', 'RADIUS accounting listen address, repeatable (overrides radius.listen)', collectList)
+  .option('--radius-client <cidr=secret>', 'allow a NAS: CIDR=SECRET or NAME@CIDR=SECRET, repeatable (adds to radius.clients)', collectList)
+  .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics')
+  .action(async (flags) => {
+    const { runCollect } = await import('./collect.js');
+    await runCollect(flags);
+  });
+
+commonOptions(
+  program
+    .command('usage')
+    .description('per-subscriber usage totals for [from, to)'),
+)
+  .requiredOption('--from <iso8601>', 'start of the interval (inclusive), e.g. 2025-12-01T00:00:00Z')
+  .requiredOption('--to <iso8601>', 'end of the interval (exclusive)')
+  .option('--subscriber <id>', 'only this subscriber')
+  .addOption(new Option('--store <store>', 'which store answers').choices(['embedded', 'influx']).default('embedded'))
+  .addOption(new Option('--step <step>', 'one row per subscriber and bucket').choices(['5m', '1h', '1d']))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runUsage } = await import('./usage.js');
+    await runUsage(flags);
+  });
+
+commonOptions(
+  program
+    .command('demo')
+    .description('run the whole pipeline on the embedded store over the bundled RADIUS fixtures and print usage'),
+)
+  .option('--fixtures <file>', 'radclient-format request file to send', 'fixtures/radius/demo.txt')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runDemo } = await import('./demo.js');
+    await runDemo(flags);
+  });
+
+const config = program.command('config').description('work with config files');
+config
+  .command('check')
+  .argument('<file>', 'YAML config file')
+  .description('validate a config file; errors are printed as FILE:LINE KEY: what is wrong (expected …)')
+  .action(async (file: string) => {
+    const { runConfigCheck } = await import('./config-check.js');
+    runConfigCheck(file);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof FlagError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`wispmeter: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.WISPMETER_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+});

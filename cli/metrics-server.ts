@@ -1,0 +1,52 @@
+// Serves the Prometheus registry at /metrics on the configured HTTP address.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+
+export class MetricsServer {
+  private server: Server | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly opts: { host: string; port: number; registry: Registry; logger: Logger },
+  ) {}
+
+  async start(): Promise<void> {
+    const { registry } = this.opts;
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url !== '/metrics' && req.url !== '/')) {
+        res.writeHead(404).end('not found: try /metrics\n');
+        return;
+      }
+      registry.metrics().then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (err: unknown) => res.writeHead(500).end(String(err)),
+      );
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.opts.port, this.opts.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.opts.logger.info({ address: this.address() }, 'metrics listening');
+  }
+
+  address(): string {
+    const a = this.server?.address() as AddressInfo | null | undefined;
+    if (!a) return '';
+    return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.stopping;
+  }
+}

@@ -1,0 +1,63 @@
+// Turns a config file plus command-line flags into one validated Config: flags win over the file.
+import { isAbsolute, resolve } from 'node:path';
+import { cidr, configSchema, listenAddress, type Config } from '../config/schema.js';
+import { loadConfig } from '../config/load.js';
+
+export interface CommonFlags {
+  config?: string;
+  dataDir?: string;
+  logLevel?: string;
+  logPretty?: boolean;
+}
+
+export interface CollectFlags extends CommonFlags {
+  radiusListen?: string[];
+  radiusClient?: string[];
+  metricsListen?: string;
+}
+
+/** A flag that does not parse: named the way a config error is, so users see one style. */
+export class FlagError extends Error {
+  constructor(flag: string, message: string) {
+    super(`${flag}: ${message}`);
+    this.name = 'FlagError';
+  }
+}
+
+export function resolveConfig(flags: CollectFlags): Config {
+  const config = flags.config ? loadConfig(flags.config) : configSchema.parse({});
+  if (flags.dataDir) config.dataDir = resolve(flags.dataDir);
+  else if (!isAbsolute(config.dataDir)) config.dataDir = resolve(config.dataDir);
+  if (flags.logLevel) config.log.level = parseOr(configSchema.shape.log.unwrap().shape.level, flags.logLevel, '--log-level');
+  if (flags.logPretty) config.log.pretty = true;
+  if (flags.metricsListen) config.metrics.listen = parseOr(listenAddress, flags.metricsListen, '--metrics-listen');
+
+  if (flags.radiusListen?.length || flags.radiusClient?.length) {
+    config.radius ??= configSchema.shape.radius.unwrap().parse({});
+    if (flags.radiusListen?.length) {
+      config.radius.listen = flags.radiusListen.map((l) => parseOr(listenAddress, l, '--radius-listen'));
+    }
+    for (const spec of flags.radiusClient ?? []) config.radius.clients.push(parseClientFlag(spec));
+  }
+  return config;
+}
+
+/** `--radius-client CIDR=SECRET` or `NAME@CIDR=SECRET`; the name defaults to the CIDR. */
+export function parseClientFlag(spec: string): { name: string; address: string; secret: string } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0 || eq === spec.length - 1) {
+    throw new FlagError('--radius-client', 'expected CIDR=SECRET or NAME@CIDR=SECRET, e.g. 10.0.0.0/24=s3cret');
+  }
+  const left = spec.slice(0, eq);
+  const secret = spec.slice(eq + 1);
+  const at = left.indexOf('@');
+  const name = at > 0 ? left.slice(0, at) : left;
+  const address = parseOr(cidr, at > 0 ? left.slice(at + 1) : left, '--radius-client');
+  return { name, address, secret };
+}
+
+function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: string, flag: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new FlagError(flag, `${r.error.issues[0]?.message ?? 'invalid'} (got "${flag === '--radius-client' ? value.replace(/=.*/, '=…') : value}")`);
+}

@@ -1,0 +1,173 @@
+// Wires one running pipeline from a Config: spool → sink runners → stores, collectors in front, metrics beside.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { parseHostPort, type Config } from '../config/schema.js';
+import { SinkRunner } from '../collectors/pipeline/sink-runner.js';
+import type { Sink } from '../collectors/pipeline/sink.js';
+import { Spool } from '../collectors/pipeline/spool.js';
+import { RadiusCollector } from '../collectors/radius/server.js';
+import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { createInfluxSink } from '../store/influx/influx-sink.js';
+import { Daemon, type Unit } from './daemon.js';
+import { DataDirLock } from './data-dir-lock.js';
+import { MetricsServer } from './metrics-server.js';
+import { embeddedStorePath } from './stores.js';
+
+export interface PipelineOptions {
+  /** How long stop() keeps delivering spooled records to the stores before it leaves the rest for next time. */
+  drainTimeoutMs?: number;
+}
+
+/**
+ * Start order: data-dir lock, spool, stores and their runners, collectors, metrics. Stop runs in reverse:
+ * collectors stop accepting first, runners drain what was acknowledged, then the spool checkpoints and closes.
+ */
+export class Pipeline {
+  readonly registry = new Registry();
+  private readonly daemon: Daemon;
+  private spoolRef: Spool | undefined;
+  private radiusRef: RadiusCollector | undefined;
+  private readonly runners: SinkRunner[] = [];
+  private metricsRef: MetricsServer | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly opts: PipelineOptions = {},
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'wispmeter_process_' });
+    this.daemon = new Daemon(this.units(), logger);
+  }
+
+  start(): Promise<void> {
+    return this.daemon.start();
+  }
+
+  stop(): Promise<void> {
+    return this.daemon.stop();
+  }
+
+  get radius(): RadiusCollector | undefined {
+    return this.radiusRef;
+  }
+
+  get metricsAddress(): string | undefined {
+    return this.metricsRef?.address();
+  }
+
+  /** True once every sink has everything that was in the spool when called. */
+  async waitUntilCaughtUp(timeoutMs: number): Promise<boolean> {
+    const results = await Promise.all(this.runners.map((r) => r.waitUntilCaughtUp(timeoutMs)));
+    return results.every(Boolean);
+  }
+
+  private units(): Unit[] {
+    const { config, logger } = this;
+    const lock = new DataDirLock(config.dataDir);
+    const sinks: Sink[] = [];
+    let embedded: EmbeddedStore | undefined;
+    const units: Unit[] = [
+      {
+        name: 'data-dir',
+        start: async () => lock.acquire(),
+        stop: async () => lock.release(),
+      },
+      {
+        name: 'spool',
+        start: async () => {
+          this.spoolRef = await Spool.open(join(config.dataDir, 'spool'), {
+            maxBytes: config.spool.maxBytes,
+            segmentBytes: config.spool.segmentBytes,
+            logger,
+            registry: this.registry,
+          });
+        },
+        stop: async () => this.spoolRef?.close(),
+      },
+      {
+        name: 'stores',
+        start: async () => {
+          const path = embeddedStorePath(config);
+          if (path) {
+            embedded = EmbeddedStore.open(path, logger);
+            sinks.push(embedded.sink);
+          }
+          if (config.stores.influx) sinks.push(createInfluxSink(config.stores.influx, logger));
+          if (sinks.length === 0) throw new Error('no store configured: enable stores.embedded or configure stores.influx');
+          await this.forgetRemovedSinks(sinks.map((s) => s.name));
+        },
+        stop: async () => {
+          for (const sink of sinks) await sink.close();
+          await embedded?.close();
+        },
+      },
+      {
+        name: 'sink-runners',
+        start: async () => {
+          for (const sink of sinks) {
+            const runner = new SinkRunner({
+              spool: this.spool(),
+              sink,
+              logger,
+              registry: this.registry,
+              batchSize: config.stores.influx && sink.name === 'influx' ? config.stores.influx.batchSize : 5000,
+              writeTimeoutMs: config.stores.influx && sink.name === 'influx' ? config.stores.influx.timeout : 10_000,
+            });
+            runner.start();
+            this.runners.push(runner);
+          }
+        },
+        stop: async () => {
+          const drainTimeoutMs = this.opts.drainTimeoutMs ?? 10_000;
+          await Promise.all(this.runners.map((r) => r.stop({ drainTimeoutMs })));
+        },
+      },
+    ];
+    if (config.radius) {
+      const radiusConfig = config.radius;
+      units.push({
+        name: 'radius',
+        start: async () => {
+          this.radiusRef = new RadiusCollector({ config: radiusConfig, spool: this.spool(), logger, registry: this.registry });
+          await this.radiusRef.start();
+        },
+        stop: async () => this.radiusRef?.stop(),
+      });
+    }
+    if (config.metrics.listen) {
+      const { host, port } = parseHostPort(config.metrics.listen)!;
+      units.push({
+        name: 'metrics',
+        start: async () => {
+          this.metricsRef = new MetricsServer({ host, port, registry: this.registry, logger });
+          await this.metricsRef.start();
+        },
+        stop: async () => this.metricsRef?.stop(),
+      });
+    }
+    return units;
+  }
+
+  private spool(): Spool {
+    if (!this.spoolRef) throw new Error('spool is not open');
+    return this.spoolRef;
+  }
+
+  /**
+   * A sink taken out of the config would pin its spool offset forever, and the spool would fill to its cap and
+   * stop RADIUS acknowledging. Its consumer is dropped, with a warning, so the spool can be reclaimed.
+   */
+  private async forgetRemovedSinks(names: string[]): Promise<void> {
+    const spool = this.spool();
+    for (const consumer of spool.consumerNames()) {
+      if (names.includes(consumer)) continue;
+      logger(this.logger).warn({ consumer }, 'sink no longer configured: dropping its spool offset (its undelivered records will not be sent to it)');
+      await spool.dropConsumer(consumer);
+    }
+  }
+}
+
+function logger(l: Logger): Logger {
+  return l.child({ component: 'pipeline' });
+}

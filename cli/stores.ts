@@ -1,0 +1,31 @@
+// Opens the stores a command reads, from the config: the embedded file under dataDir, or Influx.
+import { isAbsolute, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { InfluxUsageStore } from '../store/influx/influx-usage-store.js';
+import type { UsageStore } from '../store/usage-store.js';
+
+export function embeddedStorePath(config: Config): string | undefined {
+  const embedded = config.stores.embedded;
+  if (!embedded) return undefined;
+  return isAbsolute(embedded.path) ? embedded.path : join(config.dataDir, embedded.path);
+}
+
+export function openUsageStore(config: Config, which: 'embedded' | 'influx', logger: Logger): UsageStore {
+  switch (which) {
+    case 'embedded': {
+      const path = embeddedStorePath(config);
+      if (!path) throw new Error('the embedded store is turned off in this config (stores.embedded: false); use --store influx');
+      return EmbeddedStore.open(path, logger);
+    }
+    case 'influx': {
+      if (!config.stores.influx) throw new Error('no stores.influx in the config: give --config with an influx section, or use --store embedded');
+      return new InfluxUsageStore(config.stores.influx, logger);
+    }
+    default: {
+      const never: never = which;
+      throw new Error(`unknown store ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian machine, then runs every test.
+# Debian packages: influxdb (influxd), freeradius-utils (radclient), freeradius (benchmark peer),
+# victoria-metrics (a real /api/v2/write server). npm: the locked dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v influxd >/dev/null || need+=(influxdb)
+command -v radclient >/dev/null || need+=(freeradius-utils)
+command -v freeradius >/dev/null || [ -x /usr/sbin/freeradius ] || need+=(freeradius)
+command -v victoria-metrics >/dev/null || [ -x /usr/bin/victoria-metrics ] || need+=(victoria-metrics)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+  echo "installing Debian packages: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # policy-rc.d keeps the packages' own services from starting: the tests start their own on free ports.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${need[@]}"
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+# npm ci builds better-sqlite3 from source when no prebuilt binary can be had (about 70 s here) and
+# runs `prepare`, which compiles the TypeScript to dist/ for the CLI tests.
+if [ ! -d node_modules/better-sqlite3/build ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm run build
+fi
+
+npx tsc -p tsconfig.json --noEmit
+npx vitest run "$@"
