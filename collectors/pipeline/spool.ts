@@ -266,12 +266,10 @@ export class Spool implements SpoolWriter {
       try {
         if (this.broken) throw this.broken;
         await this.writeGroup(group, bytes);
-        this.pendingBytes -= bytes;
-        for (const p of group) if (p.entry.state) applyStateChanges(this.liveState, p.entry.state);
         for (const p of group) p.resolve();
         this.afterGroup(group.length, bytes);
       } catch (e) {
-        this.pendingBytes -= bytes;
+        this.pendingBytes -= bytes; // writeGroup only throws before it counts the group as durable
         this.metrics.writeErrors.inc();
         const err = e instanceof Error ? e : new Error(String(e));
         this.log.error({ err, entries: group.length }, 'spool write failed; appends rejected');
@@ -299,7 +297,11 @@ export class Spool implements SpoolWriter {
       throw new Error(`spool: write to ${this.segments[this.segments.length - 1]!.path} failed`, { cause: e });
     }
     this.metrics.fsyncDuration.observe((performance.now() - started) / 1000);
+    // In one synchronous step with the new end: a checkpoint running between an await here would otherwise
+    // claim to cover entries whose state changes it does not hold.
     this.activeSize += bytes;
+    this.pendingBytes -= bytes;
+    for (const p of group) if (p.entry.state) applyStateChanges(this.liveState, p.entry.state);
   }
 
   /** Without this, the next group would land after the garbage of the failed one and hide behind a "torn tail". */
