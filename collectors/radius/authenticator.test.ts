@@ -23,7 +23,7 @@ describe('accounting authenticators', () => {
   it('verifies a Message-Authenticator computed with the Request Authenticator zeroed (as radclient does)', () => {
     expect(verifyAccountingRequest(withMa, captures.secret)).toBe('ok');
     const tampered = Buffer.from(withMa);
-    tampered[tampered.length - 1] ^= 1; // last octet of the Message-Authenticator...
+    tampered.writeUInt8(tampered.readUInt8(tampered.length - 1) ^ 1, tampered.length - 1); // last octet of the Message-Authenticator...
     // ...and re-sign the Request Authenticator so only the HMAC is wrong.
     accountingRequestAuthenticator(tampered, captures.secret).copy(tampered, 4);
     expect(verifyAccountingRequest(tampered, captures.secret)).toBe('bad_message_authenticator');

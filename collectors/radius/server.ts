@@ -151,7 +151,7 @@ export class RadiusCollector {
       }
       if (dup.kind === 'answered') {
         r.metrics.duplicates.inc({ nas: client.name, outcome: 'cached' });
-        this.send(r, socket, dup.response, rinfo, client);
+        void this.track(r, this.send(r, socket, dup.response, rinfo, client));
         return;
       }
 
@@ -166,8 +166,8 @@ export class RadiusCollector {
         .then(() => {
           const response = buildAccountingResponse(p, client.secret);
           r.duplicates.answered(dupKey, response, this.now());
-          this.send(r, socket, response, rinfo, client);
           r.metrics.latency.observe({ status }, Number(process.hrtime.bigint() - started) / 1e9);
+          return this.send(r, socket, response, rinfo, client);
         })
         .catch((err: unknown) => {
           // No response: the NAS retries, and the retry is processed afresh because nothing was committed.
@@ -204,11 +204,15 @@ export class RadiusCollector {
     if (plan.outcome === 'counter_regression') r.log.info({ nas }, 'radius: counters lower than already seen (late packet or restart); nothing emitted');
   }
 
-  private send(r: Running, socket: Socket, response: Buffer, rinfo: RemoteInfo, client: NasClient): void {
-    socket.send(response, rinfo.port, rinfo.address, (err) => {
-      if (err) r.log.warn({ err, nas: client.name }, 'radius: response not sent');
-    });
+  /** Resolves once the datagram left (or failed): stop() must not close the socket under a queued send. */
+  private send(r: Running, socket: Socket, response: Buffer, rinfo: RemoteInfo, client: NasClient): Promise<void> {
     r.metrics.responses.inc({ nas: client.name });
+    return new Promise((resolve) => {
+      socket.send(response, rinfo.port, rinfo.address, (err) => {
+        if (err) r.log.warn({ err, nas: client.name }, 'radius: response not sent');
+        resolve();
+      });
+    });
   }
 
   private drop(r: Running, reason: DropReason, ctx: { source: string; nas?: string; detail?: string }): void {
@@ -216,9 +220,11 @@ export class RadiusCollector {
     r.drops.drop(reason, ctx);
   }
 
+  /** Registers work that stop() must wait for; the returned promise never rejects. */
   private track(r: Running, work: Promise<void>): Promise<void> {
-    r.inFlight.add(work);
-    return work.finally(() => r.inFlight.delete(work));
+    const settled = work.then(() => undefined, () => undefined);
+    r.inFlight.add(settled);
+    return settled.finally(() => r.inFlight.delete(settled));
   }
 }
 
