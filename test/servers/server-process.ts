@@ -33,6 +33,7 @@ export interface ServerProcessOptions {
   /** Resolves true once the server answers; called until it does or `readyTimeoutMs` passes. */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  cwd?: string;
 }
 
 /** A started server process; `stop()` asks it to exit (SIGTERM, then SIGKILL), `kill()` does not ask. */
@@ -40,6 +41,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** The last lines it wrote to stdout and stderr, for error messages. */
   output(): string;
+  /** How it ended, once it has. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stop(timeoutMs?: number): Promise<void>;
   kill(): Promise<void>;
 }
@@ -47,7 +50,7 @@ export interface ServerProcess {
 const OUTPUT_KEEP = 8192;
 
 export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProcess> {
-  const child = spawn(opts.binary, opts.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(opts.binary, opts.args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: opts.cwd });
   running.add(child);
   let output = '';
   const keep = (chunk: Buffer): void => {
@@ -77,6 +80,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   const handle: ServerProcess = {
     pid: child.pid ?? -1,
     output: () => output,
+    exit: () => exited,
     async stop(timeoutMs = 10_000) {
       if (exited) return;
       child.kill('SIGTERM');
