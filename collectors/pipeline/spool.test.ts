@@ -329,7 +329,7 @@ describe('Spool', () => {
     const spool = await openSpool();
     await spool.append(entry(1));
     // Pull the file out from under it: the write fails with EBADF and so does the undo.
-    await (spool as unknown as { activeFh: { close(): Promise<void> } }).activeFh.close();
+    await (spool as unknown as { writer: { fh: { close(): Promise<void> } } }).writer.fh.close();
     const results = await Promise.allSettled([spool.append(entry(2)), spool.append(entry(3))]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     await expect(spool.append(entry(4))).rejects.toThrow(/refused until restart/);

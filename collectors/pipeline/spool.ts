@@ -1,14 +1,16 @@
 // The durable spool: an append-only checksummed log with group commit, named consumers, a size cap and collector state.
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { assertConsumerName, loadOffsets, removeOffset, writeOffset } from './spool-consumers.js';
+import { assertConsumerName, removeOffset, writeOffset } from './spool-consumers.js';
 import { fsyncDir, isErrnoException } from './spool-files.js';
 import { encodeFrame } from './spool-frame.js';
 import { createSpoolMetrics, type SpoolMetrics } from './spool-metrics.js';
-import { listSegments, readSegment, scanSegment, segmentPath, type Segment, type SkippedRange } from './spool-segments.js';
-import { applyStateChanges, copyState, readCheckpoint, serializeCheckpoint, writeCheckpoint, type StateMaps } from './spool-state.js';
+import { recoverSpool, type RecoveredSpool } from './spool-recovery.js';
+import { SegmentWriter } from './spool-segment-writer.js';
+import { readSegment, type Segment, type SkippedRange } from './spool-segments.js';
+import { applyStateChanges, copyState, serializeCheckpoint, writeCheckpoint, type StateMaps } from './spool-state.js';
 import { SpoolFullError, type SpooledEntry, type SpoolEntry, type SpoolWriter } from './spool-types.js';
 
 export interface SpoolOptions {
@@ -33,28 +35,22 @@ interface DataWaiter {
   wake: () => void;
 }
 
-interface SpoolInit {
-  dir: string;
-  opts: SpoolOptions;
-  log: Logger;
-  metrics: SpoolMetrics;
-  segments: Segment[];
-  activeFh: FileHandle;
-  activeSize: number;
-  consumers: Map<string, number>;
-  state: StateMaps;
-  checkpointOffset: number | undefined;
-  corruptSeen: Set<number>;
-}
-
 const DEFAULT_READ_BYTES = 4 * 1024 * 1024;
+const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 
 /**
- * Files under `dir`: segments/<20-digit base offset>.log, offsets/<consumer>, state.json.
+ * Files under `dir`: segments/<20-digit base offset>.log, offsets/<consumer>, state.json (and the sink runners'
+ * dead-letter/). A segment is a run of frames (spool-frame.ts); a group commit never spans two segments.
  * Offsets are global byte positions that never go back, not even when every segment has been deleted.
  *
  * Readers only ever see bytes that have been fsynced: a consumer can therefore never commit an offset that a
  * crash takes back, and the offsets appended after a restart cannot collide with ones it already read.
+ *
+ * Damage: on open, bytes after the last valid frame of the last segment are a torn tail and are cut (warn).
+ * A bad frame followed by a valid one, anywhere, is not a tail: it is skipped to the next valid frame, logged
+ * as an error and counted. NOTE: skipping to the next frame (rather than to the next segment, or refusing to
+ * start) keeps every intact record of a billing-grade log and keeps the collector acking; frames are found
+ * again by their CRC, and a false match inside JSON text is practically impossible (see findNextFrame).
  */
 export class Spool implements SpoolWriter {
   /** The spool directory; sink runners put their dead-letter files under it. */
@@ -65,10 +61,9 @@ export class Spool implements SpoolWriter {
   private readonly segDir: string;
   private readonly offDir: string;
   private readonly statePath: string;
+  /** Oldest first; the last one is being appended to (shared with the writer, which pushes on a roll). */
   private readonly segments: Segment[];
-  private activeFh: FileHandle;
-  /** Durable size of the last segment; the end of the spool is its base plus this. */
-  private activeSize: number;
+  private readonly writer: SegmentWriter;
   private readonly consumers: Map<string, number>;
   /** Collector state as of the durable end, kept current by every commit. */
   private readonly liveState: StateMaps;
@@ -85,118 +80,45 @@ export class Spool implements SpoolWriter {
   private readonly dataWaiters = new Set<DataWaiter>();
   /** Offset files, checkpoints and deletions run one at a time, in order. */
   private maintenance: Promise<void> = Promise.resolve();
-  /** Set when a failed write could not be undone: the file may hold garbage, so nothing more is appended. */
-  private broken: Error | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(init: SpoolInit) {
-    this.dir = init.dir;
-    this.opts = init.opts;
-    this.log = init.log;
-    this.metrics = init.metrics;
-    this.segDir = join(init.dir, 'segments');
-    this.offDir = join(init.dir, 'offsets');
-    this.statePath = join(init.dir, 'state.json');
-    this.segments = init.segments;
-    this.activeFh = init.activeFh;
-    this.activeSize = init.activeSize;
-    this.consumers = init.consumers;
-    this.liveState = init.state;
-    this.checkpointOffset = init.checkpointOffset;
-    this.corruptSeen = init.corruptSeen;
+  private constructor(dir: string, opts: SpoolOptions, log: Logger, metrics: SpoolMetrics, r: RecoveredSpool) {
+    this.dir = dir;
+    this.opts = opts;
+    this.log = log;
+    this.metrics = metrics;
+    this.segDir = join(dir, 'segments');
+    this.offDir = join(dir, 'offsets');
+    this.statePath = join(dir, 'state.json');
+    this.segments = r.segments;
+    this.consumers = r.consumers;
+    this.liveState = r.state;
+    this.checkpointOffset = r.checkpointOffset;
+    this.corruptSeen = r.corruptSeen;
+    this.writer = new SegmentWriter(this.segDir, r.segments, r.activeFh, r.activeSize, opts.segmentBytes, () => this.onRoll(), log);
   }
 
   static async open(dir: string, opts: SpoolOptions): Promise<Spool> {
     if (!(opts.segmentBytes > 0) || !(opts.maxBytes > 0)) throw new Error('spool: segmentBytes and maxBytes must be > 0');
     const log = opts.logger.child({ component: 'spool' });
     const metrics = createSpoolMetrics(opts.registry ?? new Registry());
-    const segDir = join(dir, 'segments');
-    const offDir = join(dir, 'offsets');
-    await mkdir(segDir, { recursive: true });
-    await mkdir(offDir, { recursive: true });
-
-    const statePath = join(dir, 'state.json');
-    const checkpoint = await readCheckpoint(statePath).catch((err: unknown) => {
-      // Refusing to start would stop metering altogether; losing state costs at most one delta per open session.
-      log.error({ err, file: statePath }, 'state checkpoint unreadable; state is rebuilt from the retained segments only');
-      return undefined;
-    });
-    const consumers = await loadOffsets(offDir, (file, why) => log.error({ file: join(offDir, file), why }, 'ignoring consumer offset file'));
-
-    let segments = await listSegments(segDir);
-    if (segments.length === 0) {
-      // Offsets never go back: a fresh segment starts where the consumers and the checkpoint left off.
-      const base = Math.max(0, checkpoint?.offset ?? 0, ...consumers.values());
-      const path = segmentPath(segDir, base);
-      await (await open(path, 'w')).close();
-      await fsyncDir(segDir);
-      await fsyncDir(dir);
-      segments = [{ base, path }];
-    }
-    const last = segments[segments.length - 1]!;
-    const activeFh = await open(last.path, 'r+');
-    const corruptSeen = new Set<number>();
-    let activeSize: number;
+    const recovered = await recoverSpool(dir, log, metrics);
+    const spool = new Spool(dir, opts, log, metrics, recovered);
     try {
-      activeSize = await Spool.recoverTail(activeFh, last, log, metrics, corruptSeen);
+      await spool.replayState(recovered.replayFrom);
     } catch (e) {
-      await activeFh.close();
-      throw e;
-    }
-
-    const start = segments[0]!.base;
-    const end = last.base + activeSize;
-    for (const [name, offset] of consumers) {
-      const clamped = Math.min(Math.max(offset, start), end);
-      if (clamped !== offset) {
-        log.warn({ consumer: name, offset, start, end }, 'consumer offset outside the spool; clamped');
-        consumers.set(name, clamped);
-      }
-    }
-
-    const spool = new Spool({
-      dir, opts, log, metrics, segments, activeFh, activeSize, consumers,
-      state: checkpoint?.state ?? new Map(),
-      checkpointOffset: checkpoint?.offset,
-      corruptSeen,
-    });
-    let replayFrom = checkpoint?.offset ?? start;
-    if (replayFrom < start || (!checkpoint && start > 0)) {
-      log.warn({ checkpoint: checkpoint?.offset ?? null, start }, 'state changes before the oldest segment were deleted without a checkpoint');
-      replayFrom = start;
-    }
-    if (replayFrom > end) log.warn({ checkpoint: replayFrom, end }, 'state checkpoint is ahead of the spool end');
-    try {
-      await spool.replayState(replayFrom);
-    } catch (e) {
-      await activeFh.close();
+      await spool.writer.close();
       throw e;
     }
     spool.openState = copyState(spool.liveState);
-    metrics.segments.set(segments.length);
+    metrics.segments.set(spool.segments.length);
     spool.updateGauges();
-    log.info({ dir, start, end, segments: segments.length, consumers: Object.fromEntries(consumers), replayedFrom: replayFrom }, 'spool opened');
+    log.info(
+      { dir, start: spool.startOffset, end: spool.endOffset, segments: spool.segments.length, consumers: Object.fromEntries(spool.consumers), replayedFrom: recovered.replayFrom },
+      'spool opened',
+    );
     return spool;
-  }
-
-  /** Cuts a torn tail off the last segment and returns its valid size. Corruption followed by valid frames is kept. */
-  private static async recoverTail(fh: FileHandle, seg: Segment, log: Logger, metrics: SpoolMetrics, corruptSeen: Set<number>): Promise<number> {
-    const buf = await fh.readFile();
-    const scan = scanSegment(buf);
-    for (const s of scan.skipped) {
-      corruptSeen.add(seg.base + s.from);
-      metrics.corruptRanges.inc();
-      log.error({ file: seg.path, offset: seg.base + s.from, bytes: s.to - s.from, reason: s.reason }, 'corrupt range inside the spool; skipped to the next valid frame');
-    }
-    if (scan.end < buf.length) {
-      await fh.truncate(scan.end);
-      await fh.datasync();
-      metrics.tornTailCuts.inc();
-      metrics.tornTailBytes.inc(buf.length - scan.end);
-      log.warn({ file: seg.path, offset: seg.base + scan.end, bytesCut: buf.length - scan.end, reason: scan.tailReason }, 'cut a torn tail from the spool');
-    }
-    return scan.end;
   }
 
   private async replayState(from: number): Promise<void> {
@@ -211,7 +133,7 @@ export class Spool implements SpoolWriter {
 
   /** End of the durable data: the offset the next group commit will start at. */
   get endOffset(): number {
-    return this.segments[this.segments.length - 1]!.base + this.activeSize;
+    return this.writer.end;
   }
 
   /** Start of the oldest segment still on disk. */
@@ -230,7 +152,7 @@ export class Spool implements SpoolWriter {
    */
   append(entry: SpoolEntry): Promise<void> {
     if (this.closing) return Promise.reject(new Error('spool: closed'));
-    if (this.broken) return Promise.reject(this.broken);
+    if (this.writer.broken) return Promise.reject(this.writer.broken);
     let frame: Buffer;
     try {
       frame = encodeFrame(entry);
@@ -259,17 +181,23 @@ export class Spool implements SpoolWriter {
       // group) joins the group instead of paying for its own fsync.
       await new Promise<void>((r) => setImmediate(r));
       if (this.queue.length === 0) break;
-      const group = this.queue;
-      this.queue = [];
+      // Capped so that a burst becomes several fsyncs instead of one huge buffer and one long stall.
       let bytes = 0;
-      for (const p of group) bytes += p.frame.length;
+      let n = 0;
+      while (n < this.queue.length && (n === 0 || bytes + this.queue[n]!.frame.length <= MAX_GROUP_BYTES)) bytes += this.queue[n++]!.frame.length;
+      const group = this.queue.splice(0, n);
       try {
-        if (this.broken) throw this.broken;
-        await this.writeGroup(group, bytes);
+        const buf = group.length === 1 ? group[0]!.frame : Buffer.concat(group.map((p) => p.frame), bytes);
+        const started = performance.now();
+        await this.writer.write(buf, () => {
+          this.pendingBytes -= bytes;
+          for (const p of group) if (p.entry.state) applyStateChanges(this.liveState, p.entry.state);
+        });
+        this.metrics.fsyncDuration.observe((performance.now() - started) / 1000);
         for (const p of group) p.resolve();
         this.afterGroup(group.length, bytes);
       } catch (e) {
-        this.pendingBytes -= bytes; // writeGroup only throws before it counts the group as durable
+        this.pendingBytes -= bytes; // write() only throws before the group is durable
         this.metrics.writeErrors.inc();
         const err = e instanceof Error ? e : new Error(String(e));
         this.log.error({ err, entries: group.length }, 'spool write failed; appends rejected');
@@ -280,58 +208,8 @@ export class Spool implements SpoolWriter {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 
-  private async writeGroup(group: PendingAppend[], bytes: number): Promise<void> {
-    if (this.activeSize >= this.opts.segmentBytes) await this.roll();
-    const buf = group.length === 1 ? group[0]!.frame : Buffer.concat(group.map((p) => p.frame), bytes);
-    const fh = this.activeFh;
-    const started = performance.now();
-    try {
-      let done = 0;
-      while (done < buf.length) {
-        const { bytesWritten } = await fh.write(buf, done, buf.length - done, this.activeSize + done);
-        done += bytesWritten;
-      }
-      await fh.datasync();
-    } catch (e) {
-      await this.undoPartialWrite(fh);
-      throw new Error(`spool: write to ${this.segments[this.segments.length - 1]!.path} failed`, { cause: e });
-    }
-    this.metrics.fsyncDuration.observe((performance.now() - started) / 1000);
-    // In one synchronous step with the new end: a checkpoint running between an await here would otherwise
-    // claim to cover entries whose state changes it does not hold.
-    this.activeSize += bytes;
-    this.pendingBytes -= bytes;
-    for (const p of group) if (p.entry.state) applyStateChanges(this.liveState, p.entry.state);
-  }
-
-  /** Without this, the next group would land after the garbage of the failed one and hide behind a "torn tail". */
-  private async undoPartialWrite(fh: FileHandle): Promise<void> {
-    try {
-      await fh.truncate(this.activeSize);
-      await fh.datasync();
-    } catch (e) {
-      this.broken = new Error('spool: a failed write could not be undone; appends are refused until restart', { cause: e });
-      this.log.fatal({ err: e }, this.broken.message);
-    }
-  }
-
-  private async roll(): Promise<void> {
-    const base = this.endOffset;
-    const path = segmentPath(this.segDir, base);
-    // 'w', not 'wx': a roll that failed at the directory fsync is retried over its own empty file.
-    const fh = await open(path, 'w');
-    try {
-      await fsyncDir(this.segDir);
-    } catch (e) {
-      await fh.close();
-      throw e;
-    }
-    const old = this.activeFh;
-    this.activeFh = fh;
-    this.activeSize = 0;
-    this.segments.push({ base, path });
+  private onRoll(): void {
     this.metrics.segments.set(this.segments.length);
-    await old.close();
     // A checkpoint per segment bounds how much a restart has to replay to rebuild the state.
     this.serialize(() => this.checkpoint()).catch((err: unknown) => this.log.error({ err }, 'state checkpoint failed'));
   }
@@ -526,7 +404,7 @@ export class Spool implements SpoolWriter {
       this.log.error({ err }, 'final state checkpoint failed; the next open replays from the previous one');
     }
     this.closed = true;
-    await this.activeFh.close();
+    await this.writer.close();
     this.openState = new Map();
     this.log.info({ dir: this.dir, end: this.endOffset }, 'spool closed');
   }
