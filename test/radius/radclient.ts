@@ -24,6 +24,8 @@ export interface RadclientOptions {
   killAfterMs?: number;
   /** Called on each answered request, with its index and how many are answered so far. */
   onAck?: (index: number, count: number) => void;
+  /** Kills radclient at once (a NAS that goes away mid-run). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -73,6 +75,7 @@ export function runRadclient(opts: RadclientOptions): Promise<RadclientRun> {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.killAfterMs ?? 120_000);
+  opts.signal?.addEventListener('abort', () => child.kill('SIGKILL'), { once: true });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
