@@ -119,6 +119,7 @@ export class SinkRunner {
 
   private async shutdown(drainTimeoutMs: number): Promise<void> {
     this.draining = true;
+    if (!this.loop) return; // never started: nothing to drain
     this.drainDeadline = Date.now() + drainTimeoutMs;
     this.idle.abort();
     const timer = setTimeout(() => this.halt.abort(), drainTimeoutMs);

@@ -128,6 +128,24 @@ describe('Spool', () => {
     expect(new Set(got)).toEqual(new Set(Array.from({ length: total }, (_, i) => record(i).id)));
   });
 
+  it('reads the same chain of entries whatever the slice size, across segments', async () => {
+    const spool = await openSpool({ segmentBytes: 700 });
+    for (let i = 0; i < 40; i++) await spool.append({ records: Array.from({ length: (i % 3) + 1 }, (_, k) => record(i * 10 + k)) });
+    const whole = await spool.read(0, 1000, 1 << 20);
+    expect(whole).toHaveLength(40);
+    for (const [maxEntries, maxBytes] of [[1, 1 << 20], [7, 1 << 20], [1000, 1], [1000, 300], [3, 500]] as const) {
+      const got = [];
+      for (let pos = 0; pos < spool.endOffset; ) {
+        const batch = await spool.read(pos, maxEntries, maxBytes);
+        expect(batch.length).toBeGreaterThan(0);
+        expect(batch.length).toBeLessThanOrEqual(maxEntries);
+        got.push(...batch);
+        pos = batch[batch.length - 1]!.next;
+      }
+      expect(got).toEqual(whole);
+    }
+  });
+
   it('cuts a torn tail (half a frame) with a warning, keeps earlier entries, appends after it', async () => {
     let spool = await openSpool();
     for (let i = 0; i < 5; i++) await spool.append(entry(i));

@@ -290,17 +290,26 @@ export class Spool implements SpoolWriter {
     });
   }
 
-  private async deleteConsumedSegments(): Promise<void> {
-    if (this.consumers.size === 0) return;
+  /** How many of the oldest segments every consumer is past (never the active one). */
+  private consumedSegments(): number {
+    if (this.consumers.size === 0) return 0;
     const min = this.minConsumerOffset();
     let n = 0;
     while (n < this.segments.length - 1 && this.segments[n + 1]!.base <= min) n++;
+    return n;
+  }
+
+  private async deleteConsumedSegments(): Promise<void> {
+    let n = this.consumedSegments();
     if (n === 0) return;
     const coveredTo = this.segments[n]!.base;
     // The state changes in these segments must live on in the checkpoint before the segments go.
     if (this.checkpointOffset === undefined || this.checkpointOffset < coveredTo) await this.checkpoint();
     // And the offsets that allow the deletion must survive a crash, or a consumer would restart inside a hole.
     await fsyncDir(this.offDir);
+    // A consumer registered during those awaits starts at the oldest segment: count again before deleting.
+    n = Math.min(n, this.consumedSegments());
+    if (n === 0) return;
     const doomed = this.segments.splice(0, n);
     for (const s of doomed) {
       await unlink(s.path).catch((e: unknown) => {
