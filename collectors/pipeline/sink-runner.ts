@@ -135,7 +135,8 @@ export class SinkRunner {
 
   /**
    * Resolves true once everything appended before this call is committed, false after timeoutMs or at stop.
-   * For tests and one-shot runs (`wispmeter demo`).
+   * For tests and one-shot runs (`wispmeter demo`). Unlike the runner's own timers this one keeps the process
+   * alive: the caller asked to wait, and the runner's backoff timers (unref'd) must get to fire meanwhile.
    */
   waitUntilCaughtUp(timeoutMs: number): Promise<boolean> {
     const target = this.spool.endOffset;
@@ -143,7 +144,6 @@ export class SinkRunner {
     if (this.stopping) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => w.done(false), timeoutMs);
-      timer.unref();
       const w: CatchUpWaiter = {
         target,
         done: (caughtUp) => {
