@@ -28,6 +28,11 @@ export interface SinkRunnerOptions {
   backoff?: Partial<BackoffOptions>;
   /** Dead-letter files go here as <sink>.jsonl; default <spool dir>/dead-letter. */
   deadLetterDir?: string;
+  /**
+   * How long to let records gather before a batch that is not full is written (default 100 ms). Without it every
+   * spool group commit became its own sink write: one SQLite fsync or one HTTP request per few records.
+   */
+  lingerMs?: number;
 }
 
 interface CatchUpWaiter {
@@ -58,6 +63,7 @@ export class SinkRunner {
   private readonly readBytes: number;
   private readonly backoff: BackoffOptions;
   private readonly deadLetterDir: string;
+  private readonly lingerMs: number;
 
   /** Committed position: everything before it is in the sink (or its dead-letter file). */
   private offset = 0;
@@ -86,6 +92,7 @@ export class SinkRunner {
     this.readBytes = opts.readBytes ?? 4 * 1024 * 1024;
     this.backoff = { ...DEFAULT_BACKOFF, ...opts.backoff };
     this.deadLetterDir = opts.deadLetterDir ?? join(opts.spool.dir, 'dead-letter');
+    this.lingerMs = opts.lingerMs ?? 100;
   }
 
   get name(): string {
@@ -173,11 +180,18 @@ export class SinkRunner {
       if (!batch) {
         if (this.draining) return;
         await this.spool.waitForData(this.readPos, this.idle.signal);
+        await this.linger();
         continue;
       }
       if (batch.records.length > 0 && !(await this.deliver(batch))) return;
       await this.commit(batch.next);
+      if (batch.records.length < this.batchSize) await this.linger();
     }
+  }
+
+  /** Lets a fuller batch gather; cut short by stop(), which drains at once. */
+  private async linger(): Promise<void> {
+    if (this.lingerMs > 0 && !this.draining) await sleep(this.lingerMs, this.idle.signal);
   }
 
   /** Up to batchSize records from whole entries; undefined when the spool holds nothing new. */
