@@ -11,6 +11,7 @@ import { recoverSpool, type RecoveredSpool } from './spool-recovery.js';
 import { SegmentWriter } from './spool-segment-writer.js';
 import { readSegment, type Segment, type SkippedRange } from './spool-segments.js';
 import { applyStateChanges, copyState, serializeCheckpoint, writeCheckpoint, type StateMaps } from './spool-state.js';
+import { TailCache } from './spool-tail-cache.js';
 import { SpoolFullError, type SpooledEntry, type SpoolEntry, type SpoolWriter } from './spool-types.js';
 
 export interface SpoolOptions {
@@ -36,6 +37,7 @@ interface DataWaiter {
 }
 
 const DEFAULT_READ_BYTES = 4 * 1024 * 1024;
+const TAIL_CACHE_BYTES = 32 * 1024 * 1024;
 const MAX_GROUP_BYTES = 8 * 1024 * 1024;
 
 /**
@@ -71,6 +73,8 @@ export class Spool implements SpoolWriter {
   private openState: StateMaps = new Map();
   private checkpointOffset: number | undefined;
   private readonly corruptSeen: Set<number>;
+  /** The newest entries' records, so readers that keep up skip the disk and the JSON parse. */
+  private readonly tail = new TailCache(TAIL_CACHE_BYTES);
 
   private queue: PendingAppend[] = [];
   /** Bytes queued or being written: counted against the cap before they are durable. */
@@ -189,7 +193,9 @@ export class Spool implements SpoolWriter {
       try {
         const buf = group.length === 1 ? group[0]!.frame : Buffer.concat(group.map((p) => p.frame), bytes);
         const started = performance.now();
+        const groupStart = this.writer.end;
         await this.writer.write(buf, () => {
+          this.tail.add(groupStart, group.map((p) => ({ frame: p.frame, records: p.entry.records })));
           this.pendingBytes -= bytes;
           for (const p of group) if (p.entry.state) applyStateChanges(this.liveState, p.entry.state);
         });
@@ -269,6 +275,7 @@ export class Spool implements SpoolWriter {
       return Promise.reject(new RangeError(`spool: commit of ${name} at ${offset} is outside [${this.startOffset}, ${this.endOffset}]`));
     }
     this.consumers.set(name, offset);
+    this.tail.trimBefore(this.minConsumerOffset());
     this.updateGauges();
     return this.serialize(async () => {
       const latest = this.consumers.get(name);
@@ -283,6 +290,7 @@ export class Spool implements SpoolWriter {
     assertConsumerName(name);
     this.consumers.delete(name);
     this.metrics.consumerLag.remove({ consumer: name });
+    this.tail.trimBefore(this.minConsumerOffset());
     this.updateGauges();
     return this.serialize(async () => {
       await removeOffset(this.offDir, name);
@@ -344,6 +352,8 @@ export class Spool implements SpoolWriter {
     if (this.closed) throw new Error('spool: closed');
     if (fromOffset < this.startOffset) throw new RangeError(`spool: offset ${fromOffset} was deleted (the spool starts at ${this.startOffset})`);
     // Snapshot both together: a roll or a deletion during the read must not change the ranges read.
+    const cached = this.tail.read(fromOffset, maxEntries, maxBytes);
+    if (cached) return cached;
     const segments = this.segments.slice();
     const end = this.endOffset;
     const out: SpooledEntry[] = [];
