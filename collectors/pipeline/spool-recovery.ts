@@ -6,6 +6,7 @@ import { loadOffsets } from './spool-consumers.js';
 import { fsyncDir } from './spool-files.js';
 import type { SpoolMetrics } from './spool-metrics.js';
 import { listSegments, scanSegment, segmentPath, type Segment } from './spool-segments.js';
+import { SEGMENT_WRITE_FLAGS } from './spool-segment-writer.js';
 import { readCheckpoint, type StateMaps } from './spool-state.js';
 
 export interface RecoveredSpool {
@@ -48,7 +49,7 @@ export async function recoverSpool(dir: string, log: Logger, metrics: SpoolMetri
     segments = [{ base, path }];
   }
   const last = segments[segments.length - 1]!;
-  const activeFh = await open(last.path, 'r+');
+  const activeFh = await open(last.path, SEGMENT_WRITE_FLAGS);
   const corruptSeen = new Set<number>();
   let activeSize: number;
   try {

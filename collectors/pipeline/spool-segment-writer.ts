@@ -1,8 +1,15 @@
 // The spool's write end: appends a group to the last segment with one write and one fdatasync, and rolls segments.
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { fsyncDir } from './spool-files.js';
 import { segmentPath, type Segment } from './spool-segments.js';
+
+/**
+ * Segments are written with O_DSYNC: each write returns once its data is on disk, the same guarantee as write
+ * then fdatasync, in one trip to the thread pool instead of two (on 2 busy cores each trip is a context switch).
+ */
+export const SEGMENT_WRITE_FLAGS = constants.O_RDWR | constants.O_DSYNC;
 
 export class SegmentWriter {
   /** Set when a failed write could not be undone: the file may hold garbage, so nothing more is appended. */
@@ -42,7 +49,6 @@ export class SegmentWriter {
         const { bytesWritten } = await fh.write(buf, done, buf.length - done, this.size + done);
         done += bytesWritten;
       }
-      await fh.datasync();
     } catch (e) {
       await this.undo(fh);
       throw new Error(`spool: write to ${this.segments[this.segments.length - 1]!.path} failed`, { cause: e });
@@ -66,7 +72,7 @@ export class SegmentWriter {
     const base = this.end;
     const path = segmentPath(this.segDir, base);
     // 'w', not 'wx': a roll that failed at the directory fsync is retried over its own empty file.
-    const fh = await open(path, 'w');
+    const fh = await open(path, SEGMENT_WRITE_FLAGS | constants.O_CREAT | constants.O_TRUNC);
     try {
       await fsyncDir(this.segDir);
     } catch (e) {
