@@ -30,10 +30,23 @@ export function reviveBigints(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Most state carries no bigint (RADIUS keeps counters as strings), and a replacer function costs a call per key:
+ * try the plain form first and pay for the replacer only when a bigint makes JSON.stringify throw.
+ */
+function stringifyState(state: readonly StateChange[]): string {
+  try {
+    return JSON.stringify(state);
+  } catch (e) {
+    if (e instanceof TypeError) return JSON.stringify(state, stateReplacer);
+    throw e;
+  }
+}
+
 export function encodeFrame(entry: SpoolEntry): Buffer {
   // Records and state are stringified apart so the replacer's cost is only paid by state.
   let json = '{"records":' + JSON.stringify(entry.records.map(toJson));
-  if (entry.state && entry.state.length > 0) json += ',"state":' + JSON.stringify(entry.state, stateReplacer);
+  if (entry.state && entry.state.length > 0) json += ',"state":' + stringifyState(entry.state);
   json += '}';
   const len = Buffer.byteLength(json);
   const frame = Buffer.allocUnsafe(HEADER_BYTES + len);

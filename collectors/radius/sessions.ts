@@ -185,12 +185,13 @@ export class SessionTable {
   }
 
   private plan(outcome: SessionOutcome, records: UsageRecord[], updates: [string, SessionState | null][], prev: SessionState | undefined): SessionPlan {
-    // A state that differs from the stored one only in lastSeenAt is not worth an fsync.
-    const changed = updates.filter(([k, v]) => v === null || !sameDurable(this.sessions.get(k) ?? prev, v));
+    // A state that differs from the stored one only in lastSeenAt is not worth an fsync. (Usage is always written,
+    // so the comparison, two JSON.stringify calls, is only made when there is none.)
+    const durable = records.length > 0 || updates.some(([k, v]) => v === null || !sameDurable(this.sessions.get(k) ?? prev, v));
     return {
       outcome,
       records,
-      changes: records.length || changed.length ? updates.map(([key, value]) => ({ scope: STATE_SCOPE, key, value })) : [],
+      changes: durable ? updates.map(([key, value]) => ({ scope: STATE_SCOPE, key, value })) : [],
       commit: () => {
         for (const [k, v] of updates) {
           if (v === null) this.sessions.delete(k);
