@@ -1,0 +1,87 @@
+// The command-line contract users script against: config check, demo, usage JSON, flag errors, data-dir lock.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startCollector } from './wispmeter/collector-process.js';
+import { runCli, usageJson } from './wispmeter/cli-run.js';
+
+describe('wispmeter CLI', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wispmeter-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('config check: the sample passes; a broken file lists every problem as FILE:LINE KEY: what (expected …) and exits 2', async () => {
+    const ok = await runCli(['config', 'check', join(ROOT, 'config/wispmeter.sample.yaml')]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/wispmeter\.sample\.yaml: ok \(/);
+
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, ['radius:', '  clients:', '    - name: a', '      address: 10.0.0.0/33', '      secret: hunter2hunter2', 'spool:', '  maxBytes: lots', ''].join('\n'));
+    const r = await runCli(['config', 'check', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([
+      `${bad}:4 radius.clients[0].address: not an IP address or CIDR prefix: "10.0.0.0/33" (expected e.g. "10.0.0.1", "10.0.0.0/24", "2001:db8::/32")`,
+      `${bad}:7 spool.maxBytes: not a byte size: "lots" (expected e.g. 1048576, "512MiB", "1GB")`,
+    ]);
+    expect(r.stderr).not.toContain('hunter2');
+  });
+
+  it('collect: a bad flag is named, with no secret echoed, and exits 2', async () => {
+    const r = await runCli(['collect', '--data-dir', join(dir, 'd'), '--radius-client', 'not-a-cidr=topsecret']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^--radius-client: not an IP address or CIDR prefix/);
+    expect(r.stderr).not.toContain('topsecret');
+    const none = await runCli(['collect', '--data-dir', join(dir, 'd')]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/nothing to collect/);
+  });
+
+  it('demo: runs the pipeline over the bundled fixtures and prints the expected totals', async () => {
+    const data = join(dir, 'demo');
+    const r = await runCli(['demo', '--data-dir', data]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/31 acknowledged/);
+    expect(r.stderr).toMatch(/every subscriber's total equals .*demo\.expected\.json/);
+    const expected = JSON.parse(readFileSync(join(ROOT, 'fixtures/radius/demo.expected.json'), 'utf8')) as { subscribers: Record<string, { bytesDown: string; bytesUp: string }> };
+    for (const [who, t] of Object.entries(expected.subscribers)) expect(r.stdout).toMatch(new RegExp(`^${who}\\s+${t.bytesDown}\\s+${t.bytesUp}\\s`, 'm'));
+
+    // The store it left behind answers `usage`, as JSON with exact integers, whole or in hourly buckets.
+    const all = await usageJson(['--data-dir', data, '--from', '2026-01-01', '--to', '2026-01-02']);
+    expect(Object.fromEntries([...all].map(([k, v]) => [k, { bytesDown: String(v.bytesDown), bytesUp: String(v.bytesUp) }]))).toEqual(
+      Object.fromEntries(Object.entries(expected.subscribers).map(([k, v]) => [k, { bytesDown: v.bytesDown, bytesUp: v.bytesUp }])),
+    );
+    const hourly = await runCli(['usage', '--data-dir', data, '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-01T06:00:00Z', '--step', '1h', '--format', 'json', '--subscriber', 'alice01']);
+    expect(hourly.code, hourly.stderr).toBe(0);
+    const rows = JSON.parse(hourly.stdout) as { subscriber: string; time: string; bytesDown: number; bytesUp: number }[];
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((row) => row.subscriber === 'alice01' && /^2026-01-01T0\d:00:00\.000Z$/.test(row.time))).toBe(true);
+    expect(rows.reduce((n, row) => n + BigInt(row.bytesDown), 0n)).toBe(BigInt(expected.subscribers.alice01!.bytesDown));
+  });
+
+  it('collect: a second daemon on the same data dir is refused, naming the process that holds it', async () => {
+    const first = await startCollector({
+      dir,
+      config: `dataDir: {DATA_DIR}\nmetrics: { listen: "127.0.0.1:{METRICS_PORT}" }\nradius: { listen: ["127.0.0.1:{RADIUS_PORT}"], clients: [{ name: n, address: 127.0.0.1, secret: s }] }\n`,
+    });
+    try {
+      const second = await runCli(['collect', '--data-dir', join(dir, 'data'), '--radius-listen', '127.0.0.1:0', '--radius-client', '127.0.0.1=s']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(new RegExp(`data dir is in use by process ${first.proc.pid}`));
+    } finally {
+      await first.proc.stop();
+    }
+    expect(first.proc.exit()?.code).toBe(0);
+  });
+
+  it('usage: a missing store or a bad instant is a clear error', async () => {
+    const missing = await runCli(['usage', '--data-dir', join(dir, 'nowhere'), '--from', '2026-01-01', '--to', '2026-01-02']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/no embedded store at .*nowhere/);
+    const bad = await runCli(['usage', '--data-dir', dir, '--from', 'yesterday', '--to', '2026-01-02']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^--from: not an ISO 8601 instant: "yesterday"/);
+  });
+});
