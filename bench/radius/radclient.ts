@@ -51,8 +51,9 @@ export async function runRadclient(o: RadclientOptions): Promise<RadclientRun> {
 }
 
 /**
- * True once the server at `target` answers a probe. Status-Server (RFC 5997) first; a server that does not
- * implement it on its accounting port gets an Accounting-On, which is harmless before any session exists.
+ * True once the server at `target` answers a probe. Status-Server (RFC 5997) first: wispmeter and the bench's
+ * FreeRADIUS (status_server = yes) answer it on the accounting port. A server that does not gets an
+ * Accounting-On, which is harmless before any session exists.
  */
 export async function answers(target: string, secret: string, probeFile: string): Promise<boolean> {
   const status = await runBounded(radclientBinary(), ['-r', '1', '-t', '0.5', '-q', '-f', writeProbe(probeFile, 'status'), target, 'status', secret], 3_000);

@@ -1,4 +1,5 @@
-// Accounting authenticators: Request (RFC 2866 §3), Response (RFC 2866 §3), Message-Authenticator (RFC 3579 §3.2).
+// Accounting authenticators: Request (RFC 2866 §3), Response (RFC 2866 §3), Message-Authenticator (RFC 3579 §3.2),
+// and the Status-Server check (RFC 5997 §3).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 const AUTH_START = 4;
@@ -37,6 +38,34 @@ export function verifyAccountingRequest(raw: Buffer, secret: string): AuthCheck 
   return timingSafeEqual(want, raw.subarray(ma, ma + 16)) ? 'ok' : 'bad_message_authenticator';
 }
 
+export type StatusServerCheck = 'ok' | 'missing_attribute' | 'bad_message_authenticator';
+
+/**
+ * Checks a Status-Server (RFC 5997 §3): it MUST carry a Message-Authenticator, else it is discarded. Its Request
+ * Authenticator is random (as in an Access-Request), so it proves nothing by itself: the HMAC is taken over the
+ * packet as sent, authenticator included, with only the Message-Authenticator value zeroed. A wrong secret
+ * therefore shows up as a bad Message-Authenticator.
+ */
+export function verifyStatusServer(raw: Buffer, secret: string): StatusServerCheck {
+  const ma = findMessageAuthenticator(raw);
+  if (ma === undefined) return 'missing_attribute';
+  if (ma < 0) return 'bad_message_authenticator';
+  const want = messageAuthenticator(raw, raw.subarray(AUTH_START, AUTH_END), ma, secret);
+  return timingSafeEqual(want, raw.subarray(ma, ma + 16)) ? 'ok' : 'bad_message_authenticator';
+}
+
+/**
+ * HMAC-MD5(secret, Code + Identifier + Length + `authenticator` + Attributes) with the Message-Authenticator value
+ * at `valueOffset` zeroed (RFC 3579 §3.2). For a response, `authenticator` is the Request Authenticator of the
+ * request it answers, and the Response Authenticator is computed afterwards, over the filled-in HMAC.
+ */
+export function messageAuthenticator(packet: Buffer, authenticator: Buffer, valueOffset: number, secret: string): Buffer {
+  const copy = Buffer.from(packet);
+  authenticator.copy(copy, AUTH_START);
+  copy.fill(0, valueOffset, valueOffset + 16);
+  return createHmac('md5', secret).update(copy).digest();
+}
+
 /** Checks an Accounting-Response against the authenticator of the request it answers. */
 export function verifyAccountingResponse(raw: Buffer, requestAuthenticator: Buffer, secret: string): boolean {
   if (raw.length < AUTH_END) return false;
@@ -46,7 +75,7 @@ export function verifyAccountingResponse(raw: Buffer, requestAuthenticator: Buff
 }
 
 /** Offset of the Message-Authenticator value; -1 if it has the wrong length; undefined if absent. */
-function findMessageAuthenticator(raw: Buffer): number | undefined {
+export function findMessageAuthenticator(raw: Buffer): number | undefined {
   let off = AUTH_END;
   while (off + 2 <= raw.length) {
     const len = raw[off + 1]!;

@@ -74,6 +74,20 @@ describe('decodePacket', () => {
     if (!r.ok) expect(r.reason).toBe(reason);
   });
 
+  it('decodes a Status-Server as radclient 3.2.1 sends it (`radclient status`, secret testing123)', () => {
+    const p = decoded(hex(
+      '0c c4 0026', // Status-Server (12), Identifier 196, Length 38
+      '1ea53a653becba3e7faf996e3aa261ad', // Request Authenticator: random, not an MD5 over the packet (RFC 5997 §3)
+      '50 12 cc4a0732c49b0fef458ace7eaddc779f', // Message-Authenticator, HMAC-MD5 over the packet as sent
+    ));
+    expect(p.code).toBe(12);
+    expect(p.identifier).toBe(196);
+    expect(p.authenticator.toString('hex')).toBe('1ea53a653becba3e7faf996e3aa261ad');
+    expect(p.attributes).toEqual([
+      { vendor: 0, type: 80, name: 'Message-Authenticator', value: { kind: 'octets', value: Buffer.from('cc4a0732c49b0fef458ace7eaddc779f', 'hex') } },
+    ]);
+  });
+
   it('decodes MikroTik VSAs, several in one Vendor-Specific, as parsed attributes only', () => {
     const p = decoded(hex(
       '04 02 0035', // Length 53

@@ -2,12 +2,14 @@
 import { isIPv4 } from 'node:net';
 import type { AttributeDef, Dictionary } from './dictionary.js';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH, VENDOR_SPECIFIC, type RadiusPacket } from './decode.js';
-import { accountingRequestAuthenticator, responseAuthenticator } from './authenticator.js';
+import { accountingRequestAuthenticator, messageAuthenticator, responseAuthenticator } from './authenticator.js';
 import { parseIPv4, parseIPv6 } from './ip.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
 export const CODE_ACCOUNTING_RESPONSE = 5;
+export const CODE_STATUS_SERVER = 12;
 const PROXY_STATE = 33;
+const MESSAGE_AUTHENTICATOR = 80;
 
 /** One attribute to send, by dictionary name. Strings are parsed by the attribute's type (as radclient does). */
 export interface AttributeInput {
@@ -113,17 +115,35 @@ export function buildAccountingRequest(identifier: number, attributes: readonly 
 
 /** The Accounting-Response to a verified request: Proxy-State copied in order (RFC 2865 §5.33), authenticator set. */
 export function buildAccountingResponse(request: RadiusPacket, secret: string): Buffer {
-  const proxyStates: Buffer[] = [];
+  return buildResponse(request, secret, false);
+}
+
+/**
+ * The Accounting-Response to a verified Status-Server on the accounting port (RFC 5997 §3). It carries a
+ * Message-Authenticator (placed first), HMAC'd with the request's authenticator in the header (RFC 3579 §3.2,
+ * as FreeRADIUS signs it); the Response Authenticator is computed last, over that HMAC. radclient checks both.
+ */
+export function buildStatusServerResponse(request: RadiusPacket, secret: string): Buffer {
+  return buildResponse(request, secret, true);
+}
+
+function buildResponse(request: RadiusPacket, secret: string, withMessageAuthenticator: boolean): Buffer {
+  const attributes: Buffer[] = [];
+  if (withMessageAuthenticator) attributes.push(Buffer.from([MESSAGE_AUTHENTICATOR, 18, ...new Array<number>(16).fill(0)]));
   let off = HEADER_LENGTH;
   while (off + 2 <= request.raw.length) {
     const len = request.raw[off + 1]!;
     if (len < 2) break;
-    if (request.raw[off] === PROXY_STATE) proxyStates.push(request.raw.subarray(off, off + len));
+    if (request.raw[off] === PROXY_STATE) attributes.push(request.raw.subarray(off, off + len));
     off += len;
   }
-  const body = Buffer.concat(proxyStates);
+  const body = Buffer.concat(attributes);
   const packet = Buffer.concat([header(CODE_ACCOUNTING_RESPONSE, request.identifier, HEADER_LENGTH + body.length), body]);
   request.authenticator.copy(packet, 4);
+  if (withMessageAuthenticator) {
+    const valueOffset = HEADER_LENGTH + 2;
+    messageAuthenticator(packet, request.authenticator, valueOffset, secret).copy(packet, valueOffset);
+  }
   responseAuthenticator(packet, secret).copy(packet, 4);
   return packet;
 }

@@ -25,6 +25,7 @@ export const DROP_REASONS: readonly DropReason[] = [
 export interface RadiusMetrics {
   requests: Counter<'nas' | 'status'>;
   responses: Counter<'nas'>;
+  statusServer: Counter<'nas'>;
   duplicates: Counter<'nas' | 'outcome'>;
   dropped: Counter<'reason'>;
   sessionEvents: Counter<'nas' | 'outcome'>;
@@ -38,7 +39,8 @@ export function createRadiusMetrics(registry: Registry, openCounts: () => Readon
   for (const r of DROP_REASONS) dropped.inc({ reason: r }, 0);
   return {
     requests: new Counter({ name: 'wispmeter_radius_requests_total', help: 'Authenticated Accounting-Requests by NAS and Acct-Status-Type', labelNames: ['nas', 'status'], registers: [registry] }),
-    responses: new Counter({ name: 'wispmeter_radius_responses_total', help: 'Accounting-Responses sent (including cached responses to retransmits)', labelNames: ['nas'], registers: [registry] }),
+    responses: new Counter({ name: 'wispmeter_radius_responses_total', help: 'Accounting-Responses sent to Accounting-Requests (including cached responses to retransmits)', labelNames: ['nas'], registers: [registry] }),
+    statusServer: new Counter({ name: 'wispmeter_radius_status_server_total', help: 'Status-Server probes (RFC 5997) verified and answered, by NAS; not in requests/responses_total', labelNames: ['nas'], registers: [registry] }),
     duplicates: new Counter({ name: 'wispmeter_radius_duplicates_total', help: 'Retransmitted requests (RFC 5080 §2.2.2): answered from cache, or ignored while the first copy is in flight', labelNames: ['nas', 'outcome'], registers: [registry] }),
     dropped,
     sessionEvents: new Counter({ name: 'wispmeter_radius_session_events_total', help: 'What accepted packets did to sessions (counted, zero_delta, counter_regression, ...)', labelNames: ['nas', 'outcome'], registers: [registry] }),

@@ -1,5 +1,6 @@
 // Collector tests over loopback: our client and real radclient, drops, duplicates, spool failure, restart, IPv6.
 import { execFile } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -104,6 +105,53 @@ describe('RadiusCollector', () => {
     expect(stdout.match(/Received Accounting-Response/g)).toHaveLength(31);
     const expected = JSON.parse((await import('node:fs')).readFileSync('fixtures/radius/demo.expected.json', 'utf8')) as { subscribers: Record<string, { bytesDown: string }> };
     for (const [who, t] of Object.entries(expected.subscribers)) expect(h.spool.totals().get(who)?.bytesDown.toString()).toBe(t.bytesDown);
+  });
+
+  it('answers Status-Server (RFC 5997) from real radclient without touching sessions or the spool', async () => {
+    const h = await startCollector();
+    const status = async (input: string, secret = SECRET): Promise<{ out: string; code: number | null }> => {
+      const child = execFile('radclient', ['-x', '-r', '1', '-t', '0.5', `127.0.0.1:${h.port()}`, 'status', secret]);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => { out += String(d); });
+      child.stderr!.on('data', (d: Buffer) => { out += String(d); });
+      child.stdin!.end(input);
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      return { out, code };
+    };
+    // radclient verifies both the Response Authenticator and our Message-Authenticator before printing this.
+    const ok = await status('Message-Authenticator = 0x00\n');
+    expect(ok.out).toContain('Received Accounting-Response');
+    expect(ok.code).toBe(0);
+    expect((await status('Message-Authenticator = 0x00, NAS-Identifier = "noc"\n')).out).toContain('Received Accounting-Response');
+    expect(await h.metric('wispmeter_radius_status_server_total', { nas: 'nas-lo' })).toBe(2);
+
+    const wrongSecret = await status('Message-Authenticator = 0x00\n', 'not-the-secret');
+    expect(wrongSecret.out).not.toContain('Received');
+    expect(wrongSecret.code).not.toBe(0);
+    const noMa = await status('NAS-Identifier = "noc"\n'); // radclient 3.2.1 does not add one by itself
+    expect(noMa.out).not.toContain('Received');
+    expect(await h.metric('wispmeter_radius_dropped_total', { reason: 'bad_message_authenticator' })).toBe(1);
+    expect(await h.metric('wispmeter_radius_dropped_total', { reason: 'missing_attribute' })).toBe(1);
+
+    expect(await h.metric('wispmeter_radius_status_server_total', { nas: 'nas-lo' })).toBe(2);
+    expect(await h.metric('wispmeter_radius_requests_total')).toBe(0);
+    expect(await h.metric('wispmeter_radius_responses_total')).toBe(0);
+    expect(await h.metric('wispmeter_radius_duplicates_total')).toBe(0);
+    expect(h.spool.entries).toEqual([]);
+    expect(h.collector.leases()).toEqual([]);
+  });
+
+  it('answers a retransmitted Status-Server again with the same bytes, and drops one from an unknown client', async () => {
+    const h = await startCollector({ clients: [{ name: 'nas-lo', address: '127.0.0.0/8', secret: SECRET }] });
+    const probe = Buffer.from('0c0700260123456789abcdef0123456789abcdef5012' + '00'.repeat(16), 'hex');
+    createHmac('md5', SECRET).update(probe).digest().copy(probe, 22);
+    const replies = await sendRaw(h.port(), [probe, probe]);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toEqual(replies[1]);
+    expect(replies[0]!.subarray(0, 4).toString('hex')).toBe('05070026');
+    expect(await sendRaw(h.port('IPv6'), [probe], 150, '::1')).toEqual([]);
+    expect(await h.metric('wispmeter_radius_dropped_total', { reason: 'unknown_client' })).toBe(1);
+    expect(await h.metric('wispmeter_radius_status_server_total', { nas: 'nas-lo' })).toBe(2);
   });
 
   it('works over IPv6 ([::1])', async () => {

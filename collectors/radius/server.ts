@@ -7,13 +7,13 @@ import { parseHostPort, type RadiusConfig } from '../../config/schema.js';
 import type { Lease } from '../pipeline/lease.js';
 import { SpoolFullError, type SpoolWriter } from '../pipeline/spool-types.js';
 import { normalizeAccounting, type AccountingEvent } from './accounting-event.js';
-import { verifyAccountingRequest } from './authenticator.js';
+import { verifyAccountingRequest, verifyStatusServer } from './authenticator.js';
 import { ClientTable, type NasClient } from './clients.js';
-import { decodePacket } from './decode.js';
+import { decodePacket, type RadiusPacket } from './decode.js';
 import { defaultDictionary, type Dictionary } from './dictionary.js';
 import { DropLog } from './drop-log.js';
 import { DuplicateCache } from './duplicate-cache.js';
-import { buildAccountingResponse, CODE_ACCOUNTING_REQUEST } from './encode.js';
+import { buildAccountingResponse, buildStatusServerResponse, CODE_ACCOUNTING_REQUEST, CODE_STATUS_SERVER } from './encode.js';
 import { KeyedLock } from './keyed-lock.js';
 import { createRadiusMetrics, type DropReason, type RadiusMetrics } from './metrics.js';
 import { sessionKey, STATE_SCOPE } from './session-state.js';
@@ -138,6 +138,7 @@ export class RadiusCollector {
       const decoded = decodePacket(msg, r.dict);
       if (!decoded.ok) return this.drop(r, decoded.reason, { source, nas: client.name, detail: decoded.detail });
       const p = decoded.packet;
+      if (p.code === CODE_STATUS_SERVER) return this.answerStatusServer(r, socket, client, p, rinfo);
       if (p.code !== CODE_ACCOUNTING_REQUEST) return this.drop(r, 'bad_code', { source, nas: client.name, detail: `code ${p.code}` });
       const auth = verifyAccountingRequest(p.raw, client.secret);
       if (auth !== 'ok') return this.drop(r, auth, { source, nas: client.name });
@@ -151,6 +152,7 @@ export class RadiusCollector {
       }
       if (dup.kind === 'answered') {
         r.metrics.duplicates.inc({ nas: client.name, outcome: 'cached' });
+        r.metrics.responses.inc({ nas: client.name });
         void this.track(r, this.send(r, socket, dup.response, rinfo, client));
         return;
       }
@@ -167,6 +169,7 @@ export class RadiusCollector {
           const response = buildAccountingResponse(p, client.secret);
           r.duplicates.answered(dupKey, response, this.now());
           r.metrics.latency.observe({ status }, Number(process.hrtime.bigint() - started) / 1e9);
+          r.metrics.responses.inc({ nas: client.name });
           return this.send(r, socket, response, rinfo, client);
         })
         .catch((err: unknown) => {
@@ -179,6 +182,22 @@ export class RadiusCollector {
     } catch (err) {
       this.drop(r, 'internal_error', { source, detail: err instanceof Error ? err.message : String(err) });
     }
+  }
+
+  /**
+   * RFC 5997: a Status-Server on the accounting port gets an Accounting-Response, so NOC checks and NAS failover
+   * logic see the collector alive. It touches neither sessions nor the spool, so it bypasses the duplicate
+   * cache: the response is a pure function of the request and the secret, and a retransmit gets the same bytes.
+   */
+  private answerStatusServer(r: Running, socket: Socket, client: NasClient, p: RadiusPacket, rinfo: RemoteInfo): void {
+    const check = verifyStatusServer(p.raw, client.secret);
+    if (check !== 'ok') {
+      const detail = check === 'missing_attribute' ? 'Status-Server without Message-Authenticator' : 'Status-Server';
+      return this.drop(r, check, { source: `${rinfo.address}:${rinfo.port}`, nas: client.name, detail });
+    }
+    r.metrics.statusServer.inc({ nas: client.name });
+    r.log.debug({ nas: client.name }, 'radius: Status-Server answered');
+    void this.track(r, this.send(r, socket, buildStatusServerResponse(p, client.secret), rinfo, client));
   }
 
   /** Plans under the session lock, appends records + state in one spool entry, commits only after the fsync. */
@@ -206,7 +225,6 @@ export class RadiusCollector {
 
   /** Resolves once the datagram left (or failed): stop() must not close the socket under a queued send. */
   private send(r: Running, socket: Socket, response: Buffer, rinfo: RemoteInfo, client: NasClient): Promise<void> {
-    r.metrics.responses.inc({ nas: client.name });
     return new Promise((resolve) => {
       socket.send(response, rinfo.port, rinfo.address, (err) => {
         if (err) r.log.warn({ err, nas: client.name }, 'radius: response not sent');
