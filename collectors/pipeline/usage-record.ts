@@ -18,6 +18,11 @@ export interface UsageRecord {
   subscriber: string;
   /** Session the delta belongs to (RADIUS Acct-Session-Id); evidence only, never an Influx tag. */
   session?: string;
+  /**
+   * Traffic class from the NetFlow collector's prefix lists (e.g. "zero-rated"); absent for sources that cannot
+   * tell classes apart (RADIUS, SNMP, RouterOS), which stores and queries treat as the default class "".
+   */
+  class?: string;
   /** Interval [start, end) in ms since the Unix epoch, UTC. The record is attributed to `end`. */
   start: number;
   end: number;
@@ -38,6 +43,7 @@ export interface UsageRecordJson {
   device: string;
   subscriber: string;
   session?: string;
+  class?: string;
   start: number;
   end: number;
   bytesDown: string;
