@@ -20,6 +20,7 @@ export interface DemoFlags extends CommonFlags {
 }
 
 const DEMO_SECRET = 'demo-secret';
+const PLAIN = { stepped: false, byClass: false };
 /** The package root, so `npm run demo` finds the fixtures from any working directory. */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/dist\/?$/, '');
 
@@ -57,7 +58,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   try {
     // All of time: the fixtures carry their own Event-Timestamps.
     const answer = await store.queryUsage({ from: 0, to: Date.UTC(2100, 0, 1) });
-    process.stdout.write(flags.format === 'json' ? usageJson(answer.rows, false) : usageTable(answer.rows, false));
+    process.stdout.write(flags.format === 'json' ? usageJson(answer.rows, PLAIN) : usageTable(answer.rows, PLAIN));
     checkExpected(fixtures, answer.rows);
     if (flags.dataDir) process.stderr.write(`embedded store: ${store.path}\n`);
   } finally {

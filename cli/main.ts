@@ -42,6 +42,8 @@ commonOptions(
   .option('--subscriber <id>', 'only this subscriber')
   .addOption(new Option('--store <store>', 'which store answers').choices(['embedded', 'influx']).default('embedded'))
   .addOption(new Option('--step <step>', 'one row per subscriber and bucket').choices(['5m', '1h', '1d']))
+  .option('--source <source>', 'only usage from this source (radius, netflow, snmp, routeros); repeatable or comma-separated', collectList)
+  .addOption(new Option('--by <key>', 'rows per subscriber, or per subscriber and traffic class').choices(['subscriber', 'class']).default('subscriber'))
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (flags) => {
     const { runUsage } = await import('./usage.js');

@@ -1,5 +1,6 @@
 // `wispmeter usage`: per-subscriber totals for [from, to) from the embedded store or Influx.
 import { existsSync } from 'node:fs';
+import type { UsageSource } from '../collectors/pipeline/usage-record.js';
 import type { Step } from '../store/usage-store.js';
 import { createLogger } from './logger.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
@@ -12,8 +13,12 @@ export interface UsageFlags extends CommonFlags {
   subscriber?: string;
   store: 'embedded' | 'influx';
   step?: Step;
+  source?: string[];
+  by: 'subscriber' | 'class';
   format: 'table' | 'json';
 }
+
+const SOURCES: readonly UsageSource[] = ['radius', 'netflow', 'snmp', 'routeros'];
 
 export async function runUsage(flags: UsageFlags): Promise<void> {
   const config = resolveConfig(flags);
@@ -28,12 +33,21 @@ export async function runUsage(flags: UsageFlags): Promise<void> {
   }
   const store = openUsageStore(config, flags.store, logger);
   try {
-    const answer = await store.queryUsage({ from, to, subscriber: flags.subscriber, step: flags.step });
-    const stepped = flags.step !== undefined;
-    process.stdout.write(flags.format === 'json' ? usageJson(answer.rows, stepped) : usageTable(answer.rows, stepped));
+    const answer = await store.queryUsage({ from, to, subscriber: flags.subscriber, step: flags.step, sources: parseSources(flags.source), byClass: flags.by === 'class' });
+    const shape = { stepped: flags.step !== undefined, byClass: flags.by === 'class' };
+    process.stdout.write(flags.format === 'json' ? usageJson(answer.rows, shape) : usageTable(answer.rows, shape));
   } finally {
     await store.close();
   }
+}
+
+function parseSources(values: string[] | undefined): UsageSource[] | undefined {
+  if (!values?.length) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!SOURCES.includes(n as UsageSource)) throw new FlagError('--source', `unknown source "${n}" (expected one of ${SOURCES.join(', ')})`);
+  }
+  return names as UsageSource[];
 }
 
 /** ISO 8601 with an explicit zone, or a bare date (taken as UTC midnight). */

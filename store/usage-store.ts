@@ -1,4 +1,5 @@
 // The usage query every store answers: what the rating engine and `wispmeter usage` read.
+import type { UsageSource } from '../collectors/pipeline/usage-record.js';
 
 export type Step = '5m' | '1h' | '1d';
 
@@ -11,10 +12,16 @@ export interface UsageQuery {
   subscriber?: string;
   /** Without a step: one total per subscriber over [from, to). With one: a row per subscriber and bucket. */
   step?: Step;
+  /** Only records from these sources; all sources when absent. */
+  sources?: readonly UsageSource[];
+  /** Split each subscriber's rows by traffic class (records without one are class ""). */
+  byClass?: boolean;
 }
 
 export interface UsageTotal {
   subscriber: string;
+  /** Present when the query asked for byClass: the traffic class, "" for records without one. */
+  class?: string;
   /** Bucket start (UTC ms) when a step was asked for; `from` otherwise. */
   time: number;
   bytesDown: bigint;
@@ -29,7 +36,7 @@ export interface UsageAnswer {
 
 export interface UsageStore {
   readonly name: 'embedded' | 'influx';
-  /** Rows sorted by subscriber, then time. Buckets are aligned to the epoch in UTC. */
+  /** Rows sorted by subscriber, then class, then time. Buckets are aligned to the epoch in UTC. */
   queryUsage(q: UsageQuery): Promise<UsageAnswer>;
   close(): Promise<void>;
 }

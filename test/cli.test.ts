@@ -1,8 +1,11 @@
 // The command-line contract users script against: config check, demo, usage JSON, flag errors, data-dir lock.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UsageRecord } from '../collectors/pipeline/usage-record.js';
+import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { ROOT, startCollector } from './wispmeter/collector-process.js';
 import { runCli, usageJson } from './wispmeter/cli-run.js';
 
@@ -74,6 +77,31 @@ describe('wispmeter CLI', () => {
       await first.proc.stop();
     }
     expect(first.proc.exit()?.code).toBe(0);
+  });
+
+  it('usage: --source filters and --by class splits, in JSON and in the table', async () => {
+    const data = join(dir, 'classes');
+    mkdirSync(data);
+    const store = EmbeddedStore.open(join(data, 'usage.sqlite'), pino({ level: 'silent' }));
+    const at = Date.UTC(2026, 0, 5, 12);
+    const rec = (id: string, source: UsageRecord['source'], cls: string | undefined, down: bigint): UsageRecord => ({
+      id, source, device: 'r1', subscriber: 'alice', ...(cls ? { class: cls } : {}), start: at - 60_000, end: at, bytesDown: down, bytesUp: 1n,
+    });
+    expect(await store.sink.write([rec('a', 'netflow', 'zero-rated', 9_007_199_254_740_993n), rec('b', 'netflow', undefined, 20n), rec('c', 'radius', undefined, 300n)], 1000)).toEqual({ status: 'ok' });
+    await store.close();
+    const day = ['--data-dir', data, '--from', '2026-01-05', '--to', '2026-01-06'];
+
+    const json = await runCli(['usage', ...day, '--source', 'netflow', '--by', 'class', '--format', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).toBe('[\n  {"subscriber":"alice","class":"","bytesDown":20,"bytesUp":1},\n  {"subscriber":"alice","class":"zero-rated","bytesDown":9007199254740993,"bytesUp":1}\n]\n');
+    const both = await usageJson([...day, '--source', 'radius,netflow']);
+    expect(both.get('alice')?.bytesDown).toBe(9_007_199_254_740_993n + 320n);
+    const table = await runCli(['usage', ...day, '--by', 'class']);
+    expect(table.stdout).toMatch(/^alice\s+\(none\)\s+320\s/m);
+    expect(table.stdout).toMatch(/^alice\s+zero-rated\s+9007199254740993\s/m);
+    const bad = await runCli(['usage', ...day, '--source', 'sflow']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^--source: unknown source "sflow" \(expected one of radius, netflow, snmp, routeros\)/);
   });
 
   it('usage: a missing store or a bad instant is a clear error', async () => {

@@ -70,6 +70,27 @@ describe('influx v1 against real influxd', () => {
     expect(rows).toEqual([{ subscriber: 'carrier', time: DAY0, bytesDown: 2n * (2n ** 53n + 1n), bytesUp: 2n ** 53n + 8n }]);
   });
 
+  it.each([
+    ['only netflow, by class', { sources: ['netflow'], byClass: true }],
+    ['radius and snmp, by class, hourly', { sources: ['radius', 'snmp'], byClass: true, step: '1h' }],
+    ['no source at all', { sources: [] }],
+  ] as const)('filters by source and splits by class like the embedded store: %s', async (_name, extra) => {
+    const q: UsageQuery = { from: DAY0, to: DAY0 + 2 * DAY, ...extra, sources: [...extra.sources] };
+    const [a, b] = [await influx.queryUsage(q), await embedded.queryUsage(q)];
+    expect(show(a.rows)).toEqual(show(b.rows));
+    // And both equal the records, summed here without either store.
+    const want = new Map<string, bigint>();
+    for (const r of records) {
+      if (r.end < q.from || r.end >= q.to || !q.sources!.includes(r.source)) continue;
+      const key = `${r.subscriber} [${r.class ?? ''}]`;
+      want.set(key, (want.get(key) ?? 0n) + r.bytesDown);
+    }
+    const got = new Map<string, bigint>();
+    for (const r of a.rows) got.set(`${r.subscriber} [${r.class}]`, (got.get(`${r.subscriber} [${r.class}]`) ?? 0n) + r.bytesDown);
+    expect(got).toEqual(want);
+    if (q.sources!.includes('netflow')) expect([...got.keys()]).toContain('alice [zero-rated]');
+  });
+
   it.each(['5m', '1h', '1d'] as const)('agrees with the embedded store in %s buckets', async (step) => {
     // from is not on a bucket edge: both stores still align buckets to the epoch.
     const q: UsageQuery = { from: DAY0 + 60_000, to: DAY0 + 2 * DAY - 1, step };

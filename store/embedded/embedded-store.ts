@@ -24,6 +24,7 @@ interface UpsertParams {
   device: string;
   subscriber: string;
   session: string | null;
+  class: string;
   start_ms: bigint;
   end_ms: bigint;
   bytes_down: bigint;
@@ -32,6 +33,7 @@ interface UpsertParams {
 
 interface UsageRow {
   subscriber: string;
+  class?: string;
   bucket: bigint;
   bytes_down: bigint;
   bytes_up: bigint;
@@ -48,10 +50,10 @@ export class EmbeddedStore implements UsageStore {
   private constructor(private readonly db: Database.Database, readonly path: string, private readonly log: Logger) {
     // A replay carries the same id: the row is overwritten, never added.
     this.upsert = db.prepare<UpsertParams>(
-      `INSERT INTO usage_record (id, source, device, subscriber, session, start_ms, end_ms, bytes_down, bytes_up)
-       VALUES (@id, @source, @device, @subscriber, @session, @start_ms, @end_ms, @bytes_down, @bytes_up)
+      `INSERT INTO usage_record (id, source, device, subscriber, session, class, start_ms, end_ms, bytes_down, bytes_up)
+       VALUES (@id, @source, @device, @subscriber, @session, @class, @start_ms, @end_ms, @bytes_down, @bytes_up)
        ON CONFLICT (id) DO UPDATE SET source = excluded.source, device = excluded.device, subscriber = excluded.subscriber,
-         session = excluded.session, start_ms = excluded.start_ms, end_ms = excluded.end_ms,
+         session = excluded.session, class = excluded.class, start_ms = excluded.start_ms, end_ms = excluded.end_ms,
          bytes_down = excluded.bytes_down, bytes_up = excluded.bytes_up`,
     );
     this.writeBatch = db.transaction((batch: readonly UsageRecord[]) => {
@@ -122,7 +124,13 @@ export class EmbeddedStore implements UsageStore {
     } catch (err) {
       throw new Error(`embedded store ${this.path}: usage query failed`, { cause: err });
     }
-    const rows: UsageTotal[] = raw.map((r) => ({ subscriber: r.subscriber, time: Number(r.bucket), bytesDown: r.bytes_down, bytesUp: r.bytes_up }));
+    const rows: UsageTotal[] = raw.map((r) => ({
+      subscriber: r.subscriber,
+      ...(q.byClass ? { class: r.class ?? '' } : {}),
+      time: Number(r.bucket),
+      bytesDown: r.bytes_down,
+      bytesUp: r.bytes_up,
+    }));
     // SQLite orders by UTF-8 bytes; every store orders the same way (UTF-16), so re-sort.
     rows.sort(compareUsageTotals);
     return { rows, query: evidence };
@@ -150,6 +158,7 @@ function toParams(r: UsageRecord): UpsertParams {
     device: r.device,
     subscriber: r.subscriber,
     session: r.session ?? null,
+    class: r.class ?? '',
     start_ms: BigInt(r.start),
     end_ms: BigInt(r.end),
     bytes_down: r.bytesDown,

@@ -29,6 +29,11 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX usage_record_end ON usage_record (end_ms);
     `,
   },
+  {
+    version: 2,
+    why: 'traffic class per record, for NetFlow prefix lists (zero-rated, on-net); "" for sources without classes',
+    sql: `ALTER TABLE usage_record ADD COLUMN class TEXT NOT NULL DEFAULT '';`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -24,16 +24,25 @@ export function usageSql(q: UsageQuery): UsageSql {
     params.subscriber = q.subscriber;
     where += ' AND subscriber = @subscriber';
   }
+  if (q.sources !== undefined) {
+    const names = q.sources.map((s, i) => {
+      params[`source${i}`] = s;
+      return `@source${i}`;
+    });
+    // An empty list selects nothing, as it says; IN () is not SQL.
+    where += names.length ? ` AND source IN (${names.join(', ')})` : ' AND 0';
+  }
   let bucket = '@from';
-  let group = 'subscriber';
+  const keys = q.byClass ? ['subscriber', 'class'] : ['subscriber'];
+  const group = [...keys];
   if (q.step) {
     params.step = BigInt(STEP_MS[q.step]);
     bucket = 'end_ms - end_ms % @step';
-    group = 'subscriber, bucket';
+    group.push('bucket');
   }
   const sql =
-    `SELECT subscriber, ${bucket} AS bucket, SUM(bytes_down) AS bytes_down, SUM(bytes_up) AS bytes_up ` +
-    `FROM usage_record WHERE ${where} GROUP BY ${group} ORDER BY subscriber, bucket`;
+    `SELECT ${keys.join(', ')}, ${bucket} AS bucket, SUM(bytes_down) AS bytes_down, SUM(bytes_up) AS bytes_up ` +
+    `FROM usage_record WHERE ${where} GROUP BY ${group.join(', ')} ORDER BY ${[...keys, 'bucket'].join(', ')}`;
   const shown = Object.entries(params).map(([k, v]) => `@${k} = ${sqlLiteral(v)}`).join(', ');
   return { sql, params, evidence: `${sql} -- ${shown}` };
 }

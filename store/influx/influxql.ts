@@ -25,7 +25,12 @@ export function usageInfluxQL(q: UsageQuery, retentionPolicy?: string): string {
   const from = retentionPolicy ? `${quoteIdentifier(retentionPolicy)}.${quoteIdentifier(MEASUREMENT)}` : quoteIdentifier(MEASUREMENT);
   let where = `time >= ${q.from}ms AND time < ${q.to}ms`;
   if (q.subscriber !== undefined) where += ` AND "subscriber" = ${quoteStringLiteral(q.subscriber)}`;
-  const group = q.step ? `GROUP BY "subscriber", time(${STEP_INTERVAL[q.step]}) fill(none)` : 'GROUP BY "subscriber"';
+  if (q.sources !== undefined) {
+    // An empty list selects nothing, as in the embedded store.
+    where += q.sources.length ? ` AND (${q.sources.map((s) => `"source" = ${quoteStringLiteral(s)}`).join(' OR ')})` : ' AND false';
+  }
+  const keys = q.byClass ? '"subscriber", "class"' : '"subscriber"';
+  const group = q.step ? `GROUP BY ${keys}, time(${STEP_INTERVAL[q.step]}) fill(none)` : `GROUP BY ${keys}`;
   return `SELECT sum("bytes_down") AS "bytes_down", sum("bytes_up") AS "bytes_up" FROM ${from} WHERE ${where} ${group}`;
 }
 
@@ -72,6 +77,7 @@ export function parseUsageAnswer(body: string, q: UsageQuery): UsageTotal[] {
         if (!Number.isSafeInteger(time)) throw new Error(`influx answer: series[${si}].values[${vi}] has no epoch time (was epoch=ms honoured?)`);
         rows.push({
           subscriber,
+          ...(q.byClass ? { class: typeof tags.class === 'string' ? tags.class : '' } : {}),
           time,
           bytesDown: toBigInt(values[di], `sum of bytes_down for ${subscriber}`),
           bytesUp: toBigInt(values[ui], `sum of bytes_up for ${subscriber}`),

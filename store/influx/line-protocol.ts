@@ -89,7 +89,8 @@ export interface LineOptions {
 export function toLine(r: UsageRecord, opts: LineOptions = { sessionField: true }): string {
   // Influx has no empty tag values: an empty one is left out and reads back as "" in GROUP BY.
   let tags = '';
-  for (const [key, value] of [['device', r.device], ['source', r.source], ['subscriber', r.subscriber]] as const) {
+  // `class` is a handful of configured names (zero-rated, on-net…): bounded like the other tags.
+  for (const [key, value] of [['class', r.class ?? ''], ['device', r.device], ['source', r.source], ['subscriber', r.subscriber]] as const) {
     if (value !== '') tags += `,${key}=${escapeTag(value)}`;
   }
   let fields = `bytes_down=${integerField(r.bytesDown, 'bytesDown', r.id)},bytes_up=${integerField(r.bytesUp, 'bytesUp', r.id)}`;

@@ -19,9 +19,9 @@ export const SUBSCRIBERS = ['alice', "o'brien", 'a,b c=d', 'DOMAIN\\user', 'say 
 export function usageRecords(opts: FixtureOptions): UsageRecord[] {
   const out: UsageRecord[] = [];
   let n = 0;
-  const add = (subscriber: string, end: number, down: bigint, up: bigint, device = 'nas-1', source: UsageRecord['source'] = 'radius'): void => {
+  const add = (subscriber: string, end: number, down: bigint, up: bigint, device = 'nas-1', source: UsageRecord['source'] = 'radius', cls?: string): void => {
     n++;
-    out.push({ id: `${source}:fixture-${n}`, source, device, subscriber, session: `sess-${n % 7}`, start: end - 300_000, end, bytesDown: down, bytesUp: up });
+    out.push({ id: `${source}:fixture-${n}`, source, device, subscriber, session: `sess-${n % 7}`, ...(cls ? { class: cls } : {}), start: end - 300_000, end, bytesDown: down, bytesUp: up });
   };
   SUBSCRIBERS.forEach((subscriber, s) => {
     for (let i = 0; i < 24; i++) {
@@ -29,6 +29,10 @@ export function usageRecords(opts: FixtureOptions): UsageRecord[] {
       const end = opts.day0 + 180_000 + i * 8_220_000 + s * 1000;
       add(subscriber, end, BigInt(1_000_000 * (i + 1) + s), BigInt(10_000 * (i + 1)), i % 2 ? 'nas-2' : 'nas-1', i % 3 ? 'radius' : 'snmp');
     }
+  });
+  // NetFlow records, some in a class (a zero-rated CDN cache), some in none.
+  SUBSCRIBERS.slice(0, 3).forEach((subscriber, s) => {
+    for (let i = 0; i < 6; i++) add(subscriber, opts.day0 + 3_600_000 * (i * 3 + 1) + s, BigInt(500_000 + i), BigInt(700 + s), 'router-1', 'netflow', i % 2 ? 'zero-rated' : undefined);
   });
   // Bucket edges: exactly on a 5m/1h/1d boundary, and one millisecond before.
   add('alice', opts.day0 + DAY, 7n, 7n);
@@ -47,5 +51,5 @@ export function usageRecords(opts: FixtureOptions): UsageRecord[] {
 
 /** Totals as plain strings, so a failed comparison prints readable diffs (bigints print fine too, but rows are long). */
 export function show(rows: UsageTotal[]): string[] {
-  return rows.map((r) => `${r.subscriber} @${new Date(r.time).toISOString()} down=${r.bytesDown} up=${r.bytesUp}`);
+  return rows.map((r) => `${r.subscriber}${r.class !== undefined ? ` [${r.class}]` : ''} @${new Date(r.time).toISOString()} down=${r.bytesDown} up=${r.bytesUp}`);
 }

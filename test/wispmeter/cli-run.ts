@@ -30,7 +30,7 @@ export async function usageJson(args: string[]): Promise<Map<string, { bytesDown
   if (r.code !== 0) throw new Error(`wispmeter usage ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   const out = new Map<string, { bytesDown: bigint; bytesUp: bigint }>();
   // The contract is integers of any size: read the digits, not JSON numbers (which round past 2^53).
-  for (const m of r.stdout.matchAll(/\{"subscriber":("(?:[^"\\]|\\.)*"),(?:"time":"[^"]*",)?"bytesDown":(\d+),"bytesUp":(\d+)\}/g)) {
+  for (const m of r.stdout.matchAll(/\{"subscriber":("(?:[^"\\]|\\.)*"),(?:"class":"(?:[^"\\]|\\.)*",)?(?:"time":"[^"]*",)?"bytesDown":(\d+),"bytesUp":(\d+)\}/g)) {
     out.set(JSON.parse(m[1]!) as string, { bytesDown: BigInt(m[2]!), bytesUp: BigInt(m[3]!) });
   }
   return out;
