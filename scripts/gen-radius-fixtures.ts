@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AttributeInput } from '../collectors/radius/encode.js';
 import { formatRadclientInput } from '../collectors/radius/radclient-format.js';
+import { mulberry32 } from './prng.js';
 
 export interface GenerateOptions {
   /** Number of sessions (each Start, `interims` Interim-Updates, Stop). */
@@ -45,20 +46,9 @@ export interface GeneratedFixtures {
 const TWO_32 = 2n ** 32n;
 const NAMES = ['Alice', 'bob', 'Carol', 'dave', 'Erin', 'frank', 'Grace', 'heidi', 'Ivan', 'judy'];
 
-/** mulberry32: small, seedable, good enough for fixtures. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function generateSessions(opts: GenerateOptions): GeneratedFixtures {
-  const rnd = prng(opts.seed);
+  const rnd = mulberry32(opts.seed);
   const start = opts.startTime ?? 1_767_225_600;
   const step = opts.interimSeconds ?? 300;
   const subscriberCount = Math.max(1, opts.subscribers ?? Math.min(opts.sessions, 5));

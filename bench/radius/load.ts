@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { processCpuSeconds } from './proc-cpu.js';
 import { runRadclient, type RadclientRun, type RadclientSummary } from './radclient.js';
+import { mulberry32 } from '../../scripts/prng.js';
 
 export interface LoadSpec {
   sessions: number;
@@ -201,14 +202,3 @@ function packet(s: Session, status: 'Start' | 'Interim-Update' | 'Stop', eventTi
   return `${lines.join('\n')}\n\n`;
 }
 
-/** Small deterministic PRNG (mulberry32): the same seed gives the same traffic in every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -37,18 +37,7 @@ export function recordId(source: UsageSource, ...parts: (string | number | bigin
 }
 
 /** JSON form for the spool: bigints as decimal strings. */
-export interface UsageRecordJson {
-  id: string;
-  source: UsageSource;
-  device: string;
-  subscriber: string;
-  session?: string;
-  class?: string;
-  start: number;
-  end: number;
-  bytesDown: string;
-  bytesUp: string;
-}
+export type UsageRecordJson = Omit<UsageRecord, 'bytesDown' | 'bytesUp'> & { bytesDown: string; bytesUp: string };
 
 export function toJson(r: UsageRecord): UsageRecordJson {
   return { ...r, bytesDown: r.bytesDown.toString(), bytesUp: r.bytesUp.toString() };
