@@ -85,7 +85,7 @@ const YAML_EXPECTED: Record<string, string> = {
 };
 
 // yaml's messages (without prettyErrors) never quote the source, so they are safe next to secrets.
-function yamlMessage(err: YAMLError): string {
+export function yamlMessage(err: YAMLError): string {
   const msg = lowerFirst(err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
   const template = YAML_EXPECTED[err.code] ?? 'YAML syntax: {msg} (expected valid YAML)';
   return template.replace('{msg}', msg);

@@ -1,0 +1,124 @@
+// The catalog loader: the samples load, and a wrong catalog is refused with FILE:LINE KEY: what (expected …).
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadCatalog, parseCustomers, parsePlans } from './catalog-load.js';
+import { parseCsv, parseCustomersCsv } from './catalog-csv.js';
+import { ConfigError } from './load.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/catalog/${name}`, import.meta.url));
+
+function errors(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message.split('\n');
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const PLANS = `taxes:
+  categories: [internet]
+  rates:
+    - { id: tx, name: TX, jurisdiction: US-TX, categories: [internet], rate: "0.0625" }
+plans:
+  - id: p1
+    name: P1
+    currency: USD
+    charges:
+      - { id: base, model: flat, price: "10.00", taxCategory: internet }
+`;
+const plans = parsePlans(PLANS, 'plans.yaml');
+
+describe('catalog loader', () => {
+  it('loads the samples (YAML and CSV customers)', () => {
+    const yaml = loadCatalog({ plans: fixture('plans.yaml'), customers: fixture('customers.yaml') });
+    expect([...yaml.plans.keys()]).toEqual(['home-50', 'home-100', 'biz-95']);
+    expect(yaml.customers.map((c) => c.id)).toEqual(['C-1001', 'C-2001']);
+    const csv = loadCatalog({ plans: fixture('plans.yaml'), customers: fixture('customers.csv') });
+    expect(csv.customers[0]).toMatchObject({ legalName: "Bob's Farm, Inc.", address: '4 Creek Ln, "North" gate', subscribers: { macs: ['aa:bb:cc:00:00:01'] } });
+    expect(csv.customers[1]).toMatchObject({ billingDay: 15, subscribers: { radius: ['carol@wisp', 'carol-backup@wisp'], queues: ['q-carol'] }, subscriptions: [{ id: 'C-3002-1', plan: 'home-100' }] });
+  });
+
+  it.each([
+    {
+      name: 'tier gap',
+      text: PLANS.replace('      - { id: base', `      - id: data
+        model: graduated
+        unit: GB
+        taxCategory: internet
+        tiers:
+          - { from: "0", upTo: "100", unitPrice: "0" }
+          - { from: "150", unitPrice: "0.10" }
+      - { id: base`),
+      want: ['plans.yaml:16 plans[0].charges[0].tiers[1].from: tier gap: from 150 but the previous tier ends at 100 (expected from: 100)'],
+    },
+    {
+      name: 'unknown tax category',
+      text: PLANS.replace('taxCategory: internet }', 'taxCategory: telecom }'),
+      want: ['plans.yaml:10 plans[0].charges[0].taxCategory: unknown tax category "telecom" (expected one of taxes.categories: internet)'],
+    },
+    {
+      name: 'unknown currency',
+      text: PLANS.replace('currency: USD', 'currency: USX'),
+      want: ['plans.yaml:8 plans[0].currency: unknown currency: "USX" (expected an ISO 4217 code such as USD, EUR, JPY, KWD)'],
+    },
+    {
+      name: 'a price in exponent form',
+      text: PLANS.replace('price: "10.00", taxCategory: internet', 'price: 1.0e-8, taxCategory: telecom'),
+      // Cross-checks (the unknown category) run once the schema parses, so only the price is reported here.
+      want: ['plans.yaml:10 plans[0].charges[0].price: not a decimal: 1e-8 (expected e.g. "29.99" or "0.0625", quoted)'],
+    },
+  ])('plans: $name', ({ text, want }) => {
+    expect(errors(() => parsePlans(text, 'plans.yaml'))).toEqual(want);
+  });
+
+  const customer = (sub: string, tax = '{ jurisdiction: US-TX }') => `customers:
+  - id: C1
+    legalName: C One
+    currency: USD
+    timezone: America/Chicago
+    tax: ${tax}
+    subscriptions:
+${sub}`;
+
+  it.each([
+    {
+      name: 'unknown plan',
+      text: customer('      - { id: S1, plan: p9, start: 2025-12-01 }\n'),
+      want: ['customers.yaml:8 customers[0].subscriptions[0].plan: unknown plan "p9" (expected one of p1)'],
+    },
+    {
+      name: 'overlapping subscriptions',
+      text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n      - { id: S2, plan: p1, start: 2025-12-10, end: 2026-01-01 }\n'),
+      want: ['customers.yaml:9 customers[0].subscriptions[1].start: overlaps subscription S1 (expected one subscription at a time per customer; end the other first)'],
+    },
+    {
+      name: 'unknown tax jurisdiction and exemption',
+      text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n', '{ jurisdiction: US-XX, exemptions: [nope] }'),
+      want: [
+        'customers.yaml:6 customers[0].tax.exemptions[0]: unknown tax rate "nope" (expected a taxes.rates id)',
+        'customers.yaml:6 customers[0].tax.jurisdiction: unknown tax jurisdiction "US-XX" (expected one of US-TX)',
+      ],
+    },
+    {
+      name: 'unknown time zone',
+      text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n').replace('America/Chicago', 'Mars/Olympus'),
+      want: ['customers.yaml:5 customers[0].timezone: unknown time zone: "Mars/Olympus" (expected an IANA name such as America/Chicago or Europe/Berlin)'],
+    },
+  ])('customers: $name', ({ text, want }) => {
+    expect(errors(() => parseCustomers(text, 'customers.yaml', plans))).toEqual(want);
+  });
+
+  it('CSV errors name the line and the column', () => {
+    const csv = 'id,legal_name,currency,timezone,tax_jurisdiction,plan,start\nC1,One,USD,America/Chicago,US-TX,p1,2025-12-01\nC2,Two,USD,America/Chicago,US-TX,p7,2025-12-01\nC3,Three,US,UTC,US-TX,,\n';
+    expect(errors(() => parseCustomersCsv(csv, 'c.csv', plans))).toEqual([
+      'c.csv:3 plan: unknown plan "p7" (expected one of p1)',
+      'c.csv:4 currency: unknown currency: "US" (expected an ISO 4217 code such as USD, EUR, JPY, KWD)',
+    ]);
+  });
+
+  it('CSV parser: quotes, embedded newlines, CRLF, BOM', () => {
+    expect(parseCsv('\ufeffa,b\r\n"x\ny","q""q"\r\n')).toEqual([{ line: 1, fields: ['a', 'b'] }, { line: 2, fields: ['x\ny', 'q"q'] }]);
+  });
+});

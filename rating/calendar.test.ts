@@ -1,0 +1,30 @@
+// Local time through Intl: DST gaps and overlaps, billing periods that are 23 or 25 hours short or long.
+import { describe, expect, it } from 'vitest';
+import { billingPeriod, isoUtc, localDayNumber, localParts, parseInstant, zonedToUtc } from './calendar.js';
+
+describe('calendar', () => {
+  it('local midnight in New York before and after the November fall-back', () => {
+    expect(isoUtc(zonedToUtc(2025, 11, 1, 0, 0, 'America/New_York'))).toBe('2025-11-01T04:00:00.000Z'); // EDT, −4
+    expect(isoUtc(zonedToUtc(2025, 11, 3, 0, 0, 'America/New_York'))).toBe('2025-11-03T05:00:00.000Z'); // EST, −5
+  });
+  it('a skipped wall time moves forward, a repeated one is the first', () => {
+    // 2025-03-09 02:30 does not exist in New York (02:00 → 03:00): it becomes 03:30 EDT = 07:30Z.
+    expect(isoUtc(zonedToUtc(2025, 3, 9, 2, 30, 'America/New_York'))).toBe('2025-03-09T07:30:00.000Z');
+    // 2025-11-02 01:30 happens twice: first at EDT (05:30Z).
+    expect(isoUtc(zonedToUtc(2025, 11, 2, 1, 30, 'America/New_York'))).toBe('2025-11-02T05:30:00.000Z');
+  });
+  it('billing period of November 2025 in New York is 30 days and 1 hour long', () => {
+    const p = billingPeriod('2025-11', 1, 'America/New_York');
+    expect((p.to - p.from) / 3_600_000).toBe(30 * 24 + 1);
+    expect(localDayNumber(p.to, 'America/New_York') - localDayNumber(p.from, 'America/New_York')).toBe(30);
+  });
+  it('billing day 15 in Tokyo and a half-hour zone', () => {
+    const p = billingPeriod('2025-12', 15, 'Asia/Tokyo');
+    expect(isoUtc(p.from)).toBe('2025-12-14T15:00:00.000Z');
+    expect(isoUtc(p.to)).toBe('2026-01-14T15:00:00.000Z');
+    expect(isoUtc(parseInstant('2025-12-01', 'Asia/Kolkata'))).toBe('2025-11-30T18:30:00.000Z');
+  });
+  it('weekday is Monday = 0', () => {
+    expect(localParts(Date.UTC(2025, 11, 1, 12), 'UTC').weekday).toBe(0); // 2025-12-01 is a Monday
+  });
+});
