@@ -1,5 +1,6 @@
 // Turns a config file plus command-line flags into one validated Config: flags win over the file.
 import { isAbsolute, resolve } from 'node:path';
+import type { z } from 'zod';
 import { cidr, configSchema, listenAddress, type Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
 
@@ -56,8 +57,10 @@ export function parseClientFlag(spec: string): { name: string; address: string; 
   return { name, address, secret };
 }
 
-function parseOr<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: string, flag: string): T {
+/** Validates one flag value with the config's own schema, so a flag and a config key fail the same way. */
+function parseOr<T>(schema: z.ZodType<T>, value: string, flag: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  throw new FlagError(flag, `${r.error.issues[0]?.message ?? 'invalid'} (got "${flag === '--radius-client' ? value.replace(/=.*/, '=…') : value}")`);
+  // `value` never holds a secret: --radius-client passes only its address part here.
+  throw new FlagError(flag, `${r.error.issues[0]?.message ?? 'invalid'} (got "${value}")`);
 }
