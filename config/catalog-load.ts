@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseInstant } from '../rating/calendar.js';
-import { type Dec, ZERO } from '../rating/money.js';
+import { type Dec, dec, ZERO } from '../rating/money.js';
 import { type Catalog, type Customer, customersFileSchema, type PlansFile, plansFileSchema, type Tier } from './catalog-schema.js';
 import { parseCustomersCsv } from './catalog-csv.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
@@ -155,7 +155,7 @@ function tierProblems(tiers: readonly Tier[], at: (...rest: (string | number)[])
 
 function discountProblems(d: { percent?: Dec | undefined; amount?: Dec | undefined }, at: (...rest: (string | number)[]) => KeyPath): KeyedProblem[] {
   if ((d.percent === undefined) === (d.amount === undefined)) return [{ path: at('percent'), message: 'a discount needs exactly one of percent or amount (expected percent: "10" or amount: "5.00")' }];
-  if (d.percent !== undefined && d.percent.gt(100)) return [{ path: at('percent'), message: `${d.percent.toString()} % (expected a percent from 0 to 100)` }];
+  if (d.percent !== undefined && d.percent.gt(dec('100'))) return [{ path: at('percent'), message: `${d.percent.toString()} % (expected a percent from 0 to 100)` }];
   return [];
 }
 

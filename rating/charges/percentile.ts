@@ -1,0 +1,70 @@
+// 95th percentile (burstable): 5-minute rates over the active period, committed rate billed flat, bursts per Mbps.
+import type { ChargeOf } from '../../config/catalog-schema.js';
+import { dec, type Dec, max, roundMoney, ZERO } from '../money.js';
+import { proratedShare } from '../proration.js';
+import { inWindow, measureUsage } from '../usage.js';
+import { type ChargeContext, type FeeDraft, servicePeriod } from './context.js';
+
+const SAMPLE_MS = 300_000;
+/** bytes in 300 s → Mbps: × 8 bits / 300 s / 10^6 bits per megabit. */
+const BYTES_TO_MBPS = dec('8').div(dec('300')).div(dec('1000000'));
+
+/**
+ * The p-th percentile by the nearest-rank method: sort ascending, take the value at rank ceil(p/100 × n).
+ * Every 5-minute interval of the active period is a sample; an interval with no usage row is a 0 sample
+ * (otherwise a quiet month would bill its few busy intervals as its 95th percentile).
+ */
+export function nearestRank(samples: readonly Dec[], p: number): Dec {
+  if (samples.length === 0) return ZERO;
+  const sorted = [...samples].sort((a, b) => a.cmp(b));
+  const rank = Math.ceil((p * sorted.length) / 100);
+  return sorted[Math.max(0, rank - 1)]!;
+}
+
+export function ratePercentile(c: ChargeOf<'percentile'>, ctx: ChargeContext): FeeDraft[] {
+  const m = measureUsage(ctx.usage, c.usage, ctx.spans, ctx.timezone);
+  const down: Dec[] = [];
+  const up: Dec[] = [];
+  for (const span of ctx.spans) {
+    for (let t = Math.ceil(span.from / SAMPLE_MS) * SAMPLE_MS; t < span.to; t += SAMPLE_MS) {
+      // NOTE: an unmetered window removes its samples from the set instead of counting them as zero.
+      if (c.usage.unmetered.some((w) => inWindow(t, w, ctx.timezone))) continue;
+      const b = m.buckets.get(t);
+      down.push(dec(b?.down ?? 0n).times(BYTES_TO_MBPS));
+      up.push(dec(b?.up ?? 0n).times(BYTES_TO_MBPS));
+    }
+  }
+  const dir = c.usage.direction;
+  let p: Dec;
+  let how: string;
+  if (c.measure === 'sum') {
+    p = nearestRank(down.map((d, i) => d.plus(up[i]!)), c.percentile);
+    how = `p${c.percentile} of down+up per sample`;
+  } else if (dir === 'down') { p = nearestRank(down, c.percentile); how = `p${c.percentile} of down`; }
+  else if (dir === 'up') { p = nearestRank(up, c.percentile); how = `p${c.percentile} of up`; }
+  else {
+    const pd = nearestRank(down, c.percentile);
+    const pu = nearestRank(up, c.percentile);
+    p = max(pd, pu);
+    how = `max(p${c.percentile} down ${pd.round(6).toString()}, p${c.percentile} up ${pu.round(6).toString()})`;
+  }
+  const burst = p.gt(c.committedMbps) ? p.minus(c.committedMbps) : ZERO;
+  const burstAmount = roundMoney(burst.times(c.burstPricePerMbps), ctx.currency, ctx.rounding);
+  const commit = proratedShare(roundMoney(c.commitPrice, ctx.currency, ctx.rounding), ctx.pieces, ctx.plan.id, ctx.plan.proration, ctx.timezone, ctx.currency);
+  const period = servicePeriod(ctx);
+  const evidence = { ...m.evidence, notes: [...m.evidence.notes, `${down.length} five-minute samples, ${down.length - m.buckets.size} without usage counted as 0`] };
+  return [
+    {
+      chargeId: c.id, kind: 'percentile_commit', description: `${c.description ?? 'Committed rate'} ${c.committedMbps.toString()} Mbps`,
+      period, quantity: c.committedMbps, unit: 'Mbps (10^6 bit/s)', unitPrice: c.committedMbps.eq(ZERO) ? ZERO : c.commitPrice.div(c.committedMbps).round(6),
+      amount: commit.amount, taxCategory: c.taxCategory,
+      calculation: [`commitment ${c.commitPrice.toString()}${commit.weight === commit.total ? '' : ` × ${commit.weight}/${commit.total}`} = ${commit.amount.toString()}`],
+    },
+    {
+      chargeId: c.id, kind: 'percentile_burst', description: `${c.description ?? 'Burst'} above ${c.committedMbps.toString()} Mbps (${c.percentile}th percentile)`,
+      period, quantity: burst, unit: 'Mbps (10^6 bit/s)', unitPrice: c.burstPricePerMbps, amount: burstAmount, taxCategory: c.taxCategory,
+      calculation: [`${how} = ${p.toString()} Mbps over ${down.length} samples`, `burst ${burst.toString()} × ${c.burstPricePerMbps.toString()} = ${burstAmount.toString()}`],
+      evidence,
+    },
+  ];
+}
