@@ -40,3 +40,9 @@ export function invoiceToTable(inv: RatedInvoice): string {
   out.push(`amount due ${m(inv.amountDue)}`, ...inv.notes);
   return out.join('\n');
 }
+
+/** The `wispmeter rate` output: a JSON array of invoices, or the tables one after another. */
+export function formatRated(invoices: readonly RatedInvoice[], format: 'table' | 'json'): string {
+  if (format === 'json') return JSON.stringify(invoices.map(invoiceToJson), null, 2);
+  return invoices.map(invoiceToTable).join('\n\n');
+}

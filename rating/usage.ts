@@ -56,7 +56,8 @@ export interface MeasuredUsage {
 
 /** Applies a charge's usage filter to the rows inside `spans` (attributed by bucket start). Row order does not matter. */
 export function measureUsage(usage: CustomerUsage, filter: UsageFilterSpec, spans: readonly Period[], tz: string): MeasuredUsage {
-  const inSpans = usage.rows.filter((r) => spans.some((s) => r.time >= s.from && r.time < s.to));
+  const mine = new Set(usage.subscribers);
+  const inSpans = usage.rows.filter((r) => mine.has(r.subscriber) && spans.some((s) => r.time >= s.from && r.time < s.to));
   const notes: string[] = [];
   let rows = inSpans;
   if (filter.sources) {
