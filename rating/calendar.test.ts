@@ -1,4 +1,5 @@
 // Local time through Intl: DST gaps and overlaps, billing periods that are 23 or 25 hours short or long.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { billingPeriod, isoUtc, localDayNumber, localParts, parseInstant, zonedToUtc } from './calendar.js';
 
@@ -26,5 +27,17 @@ describe('calendar', () => {
   });
   it('weekday is Monday = 0', () => {
     expect(localParts(Date.UTC(2025, 11, 1, 12), 'UTC').weekday).toBe(0); // 2025-12-01 is a Monday
+  });
+  it('a zone whose clocks skip midnight (Santiago, 2025-09-07) starts the day at 01:00', () => {
+    expect(isoUtc(zonedToUtc(2025, 9, 7, 0, 0, 'America/Santiago'))).toBe('2025-09-07T04:00:00.000Z'); // 01:00 −03
+  });
+  it('property: the cached offsets give the same wall clock as Intl, in odd zones too', () => {
+    const zones = ['America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/Santiago', 'Pacific/Chatham', 'Europe/Dublin', 'UTC'];
+    fc.assert(fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 0, 1) }), fc.constantFrom(...zones), (ms, tz) => {
+      const f = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+      const o = Object.fromEntries(f.formatToParts(ms).map((p) => [p.type, Number(p.value)]));
+      const p = localParts(ms, tz);
+      expect([p.year, p.month, p.day, p.hour, p.minute, p.second]).toEqual([o.year, o.month, o.day, o.hour, o.minute, o.second]);
+    }), { numRuns: 2000 });
   });
 });

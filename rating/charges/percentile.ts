@@ -14,37 +14,40 @@ const BYTES_TO_MBPS = dec('8').div(dec('300')).div(dec('1000000'));
  * Every 5-minute interval of the active period is a sample; an interval with no usage row is a 0 sample
  * (otherwise a quiet month would bill its few busy intervals as its 95th percentile).
  */
-export function nearestRank(samples: readonly Dec[], p: number): Dec {
-  if (samples.length === 0) return ZERO;
-  const sorted = [...samples].sort((a, b) => a.cmp(b));
+export function nearestRank(samples: readonly bigint[], p: number): bigint {
+  if (samples.length === 0) return 0n;
+  // Sorting byte counts (bigint) instead of decimals: the rate is a fixed multiple of the bytes.
+  const sorted = [...samples].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const rank = Math.ceil((p * sorted.length) / 100);
   return sorted[Math.max(0, rank - 1)]!;
 }
 
+const mbps = (bytes: bigint): Dec => dec(bytes).times(BYTES_TO_MBPS);
+
 export function ratePercentile(c: ChargeOf<'percentile'>, ctx: ChargeContext): FeeDraft[] {
   const m = measureUsage(ctx.usage, c.usage, ctx.spans, ctx.timezone);
-  const down: Dec[] = [];
-  const up: Dec[] = [];
+  const down: bigint[] = [];
+  const up: bigint[] = [];
   for (const span of ctx.spans) {
     for (let t = Math.ceil(span.from / SAMPLE_MS) * SAMPLE_MS; t < span.to; t += SAMPLE_MS) {
       // NOTE: an unmetered window removes its samples from the set instead of counting them as zero.
       if (c.usage.unmetered.some((w) => inWindow(t, w, ctx.timezone))) continue;
       const b = m.buckets.get(t);
-      down.push(dec(b?.down ?? 0n).times(BYTES_TO_MBPS));
-      up.push(dec(b?.up ?? 0n).times(BYTES_TO_MBPS));
+      down.push(b?.down ?? 0n);
+      up.push(b?.up ?? 0n);
     }
   }
   const dir = c.usage.direction;
   let p: Dec;
   let how: string;
   if (c.measure === 'sum') {
-    p = nearestRank(down.map((d, i) => d.plus(up[i]!)), c.percentile);
+    p = mbps(nearestRank(down.map((d, i) => d + up[i]!), c.percentile));
     how = `p${c.percentile} of down+up per sample`;
-  } else if (dir === 'down') { p = nearestRank(down, c.percentile); how = `p${c.percentile} of down`; }
-  else if (dir === 'up') { p = nearestRank(up, c.percentile); how = `p${c.percentile} of up`; }
+  } else if (dir === 'down') { p = mbps(nearestRank(down, c.percentile)); how = `p${c.percentile} of down`; }
+  else if (dir === 'up') { p = mbps(nearestRank(up, c.percentile)); how = `p${c.percentile} of up`; }
   else {
-    const pd = nearestRank(down, c.percentile);
-    const pu = nearestRank(up, c.percentile);
+    const pd = mbps(nearestRank(down, c.percentile));
+    const pu = mbps(nearestRank(up, c.percentile));
     p = max(pd, pu);
     how = `max(p${c.percentile} down ${pd.round(6).toString()}, p${c.percentile} up ${pu.round(6).toString()})`;
   }
