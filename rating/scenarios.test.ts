@@ -194,6 +194,9 @@ ${tiers}`;
     const cat = catalog(plans, cust({ subs: '      - { id: S1, plan: b, start: 2025-01-01 }\n' }));
     const from = parseInstant('2025-12-01', 'America/Chicago');
     const month = (k: number) => Array.from({ length: 8928 }, (_, i) => row(from + i * 300_000, i % 20 === 0 && Math.floor(i / 20) < k ? 7_500_000_000n : 1_875_000_000n, 1n));
+    it('refuses hourly usage for a percentile charge', () => {
+      expect(() => rateCustomer(cat, cat.customers[0]!, '2025-12', usage([]))).toThrow(/needs 5-minute usage \(got 1h/);
+    });
     it.each([[446, '400.00'], [447, '750.00']])('%i samples at 200 Mbps → %s', (k, want) => {
       const inv = rateCustomer(cat, cat.customers[0]!, '2025-12', { ...usage(month(k)), step: '5m' });
       expect(money(inv, 'total')).toBe(want);

@@ -56,6 +56,8 @@ export interface MeasuredUsage {
 
 /** Applies a charge's usage filter to the rows inside `spans` (attributed by bucket start). Row order does not matter. */
 export function measureUsage(usage: CustomerUsage, filter: UsageFilterSpec, spans: readonly Period[], tz: string): MeasuredUsage {
+  // A day bucket cannot be split by a time-of-day window: refuse instead of billing a guess.
+  if (usage.step === '1d' && filter.unmetered.length > 0) throw new Error('rating: unmetered windows need hourly or 5-minute usage (got 1d buckets; use usageStepFor)');
   const mine = new Set(usage.subscribers);
   const inSpans = usage.rows.filter((r) => mine.has(r.subscriber) && spans.some((s) => r.time >= s.from && r.time < s.to));
   const notes: string[] = [];

@@ -25,6 +25,8 @@ export function nearestRank(samples: readonly bigint[], p: number): bigint {
 const mbps = (bytes: bigint): Dec => dec(bytes).times(BYTES_TO_MBPS);
 
 export function ratePercentile(c: ChargeOf<'percentile'>, ctx: ChargeContext): FeeDraft[] {
+  // Hourly rows would put a whole hour into one of its twelve samples: refuse rather than over-bill.
+  if (ctx.usage.step !== '5m') throw new Error(`rating: percentile charge ${c.id} of plan ${ctx.plan.id} needs 5-minute usage (got ${ctx.usage.step}; use usageStepFor)`);
   const m = measureUsage(ctx.usage, c.usage, ctx.spans, ctx.timezone);
   const down: bigint[] = [];
   const up: bigint[] = [];
