@@ -1,0 +1,228 @@
+// Walks one v9/IPFIX data or options record by its template; reads the fields we use and skips the rest.
+import { formatIPv6 } from '../radius/ip.js';
+import type { DecodeErrorReason } from './decode-error.js';
+import type { FlowRecord } from './flow-record.js';
+import { IE, VARIABLE_LENGTH } from './information-elements.js';
+import type { StreamOptions } from './template-cache.js';
+import type { StreamKey, Template } from './template.js';
+import { fromNtp, fromSystemInit, fromSysUptime } from './timestamps.js';
+
+/** What the packet header says, needed to turn relative times into absolute ones. */
+export interface RecordContext {
+  stream: StreamKey;
+  /** Header wall clock in ms (v9 unix_secs, IPFIX Export Time). */
+  exportMs: number;
+  /** v9 header sysUptime in ms; undefined for IPFIX. */
+  uptimeMs: number | undefined;
+  options: StreamOptions | undefined;
+}
+
+/** Field values of one record; numbers for ≤ 6-octet integers, bigint counters. */
+interface Fields {
+  src?: Buffer;
+  dst?: Buffer;
+  protocol: number;
+  srcPort: number;
+  dstPort: number;
+  octets?: bigint;
+  packets?: bigint;
+  octetsTotal?: bigint;
+  packetsTotal?: bigint;
+  absStart?: number;
+  absEnd?: number;
+  upStart?: number;
+  upEnd?: number;
+  deltaStartUs?: number;
+  deltaEndUs?: number;
+  durationMs?: number;
+  initMs?: number;
+  sampling?: number;
+  samplerId?: number;
+  packetInterval?: number;
+  packetSpace?: number;
+}
+
+export type RecordOutcome = { kind: 'flow'; flow: FlowRecord } | { kind: 'options' } | { kind: 'error'; reason: DecodeErrorReason };
+
+/**
+ * Decodes every record of a data set body. Trailing bytes shorter than the template's minimum record are
+ * padding (RFC 3954 §5.3, RFC 7011 §3.3.1). Every record consumes ≥ 1 octet (templates of length 0 are
+ * refused upstream), so the loop always ends.
+ */
+export function decodeRecords(body: Buffer, t: Template, minLength: number, ctx: RecordContext, emit: (o: RecordOutcome) => void): void {
+  let off = 0;
+  while (body.length - off >= minLength) {
+    const f: Fields = { protocol: 0, srcPort: 0, dstPort: 0 };
+    const next = readFields(body, off, t, ctx.stream.version, f);
+    if (next < 0) {
+      emit({ kind: 'error', reason: 'bad_length' });
+      return;
+    }
+    off = next;
+    if (t.kind === 'options') {
+      emit(applyOptions(f, ctx));
+    } else {
+      emit(toFlow(f, ctx));
+    }
+  }
+}
+
+/** Fills `f`; returns the offset after the record, or -1 when a field runs past the set. */
+function readFields(b: Buffer, start: number, t: Template, version: 9 | 10, f: Fields): number {
+  let off = start;
+  for (let i = 0; i < t.fields.length; i++) {
+    const field = t.fields[i]!;
+    let len = field.length;
+    if (len === VARIABLE_LENGTH) {
+      // RFC 7011 §7: one length octet, or 255 then a 2-octet length.
+      if (off + 1 > b.length) return -1;
+      len = b[off++]!;
+      if (len === 255) {
+        if (off + 2 > b.length) return -1;
+        len = b.readUInt16BE(off);
+        off += 2;
+      }
+    }
+    if (off + len > b.length) return -1;
+    // v9 scope fields use their own type space (System, Interface, ...), not IEs: skip them.
+    const skip = field.enterprise !== 0 || (version === 9 && i < t.scopeCount);
+    if (!skip) readField(b, off, len, field.id, f);
+    off += len;
+  }
+  return off;
+}
+
+function readField(b: Buffer, off: number, len: number, id: number, f: Fields): void {
+  switch (id) {
+    case IE.sourceIPv4Address: if (len === 4) f.src = b.subarray(off, off + 4); return;
+    case IE.destinationIPv4Address: if (len === 4) f.dst = b.subarray(off, off + 4); return;
+    case IE.sourceIPv6Address: if (len === 16) f.src = b.subarray(off, off + 16); return;
+    case IE.destinationIPv6Address: if (len === 16) f.dst = b.subarray(off, off + 16); return;
+    case IE.protocolIdentifier: f.protocol = uint(b, off, len) ?? 0; return;
+    case IE.sourceTransportPort: f.srcPort = uint(b, off, len) ?? 0; return;
+    case IE.destinationTransportPort: f.dstPort = uint(b, off, len) ?? 0; return;
+    case IE.octetDeltaCount: f.octets = big(b, off, len); return;
+    case IE.packetDeltaCount: f.packets = big(b, off, len); return;
+    case IE.octetTotalCount: f.octetsTotal = big(b, off, len); return;
+    case IE.packetTotalCount: f.packetsTotal = big(b, off, len); return;
+    case IE.flowStartSysUpTime: f.upStart = uint(b, off, len); return;
+    case IE.flowEndSysUpTime: f.upEnd = uint(b, off, len); return;
+    case IE.flowStartSeconds: f.absStart = times(uint(b, off, len), 1000); return;
+    case IE.flowEndSeconds: f.absEnd = times(uint(b, off, len), 1000); return;
+    case IE.flowStartMilliseconds: f.absStart = uint(b, off, len); return;
+    case IE.flowEndMilliseconds: f.absEnd = uint(b, off, len); return;
+    case IE.flowStartMicroseconds:
+    case IE.flowStartNanoseconds: if (len === 8) f.absStart = fromNtp(b.readUInt32BE(off), b.readUInt32BE(off + 4)); return;
+    case IE.flowEndMicroseconds:
+    case IE.flowEndNanoseconds: if (len === 8) f.absEnd = fromNtp(b.readUInt32BE(off), b.readUInt32BE(off + 4)); return;
+    case IE.flowStartDeltaMicroseconds: f.deltaStartUs = uint(b, off, len); return;
+    case IE.flowEndDeltaMicroseconds: f.deltaEndUs = uint(b, off, len); return;
+    case IE.flowDurationMilliseconds: f.durationMs = uint(b, off, len); return;
+    case IE.flowDurationMicroseconds: f.durationMs = times(uint(b, off, len), 1 / 1000); return;
+    case IE.systemInitTimeMilliseconds: f.initMs = uint(b, off, len); return;
+    case IE.samplingInterval:
+    case IE.samplerRandomInterval: f.sampling = uint(b, off, len); return;
+    case IE.samplerId:
+    case IE.selectorId: f.samplerId = uint(b, off, len); return;
+    case IE.samplingPacketInterval: f.packetInterval = uint(b, off, len); return;
+    case IE.samplingPacketSpace: f.packetSpace = uint(b, off, len); return;
+    default: return;
+  }
+}
+
+/** Unsigned big-endian integer of 1..6 octets (reduced-size encoding, RFC 7011 §6.2); else undefined. */
+function uint(b: Buffer, off: number, len: number): number | undefined {
+  if (len === 8) {
+    // 64-bit millisecond timestamps and ids: exact while below 2^53, which real values are.
+    const v = b.readBigUInt64BE(off);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+  }
+  return len >= 1 && len <= 6 ? b.readUIntBE(off, len) : undefined;
+}
+
+function big(b: Buffer, off: number, len: number): bigint | undefined {
+  if (len === 8) return b.readBigUInt64BE(off);
+  return len >= 1 && len <= 6 ? BigInt(b.readUIntBE(off, len)) : undefined;
+}
+
+const times = (v: number | undefined, k: number): number | undefined => (v === undefined ? undefined : Math.round(v * k));
+
+function samplingOf(f: Fields): number | undefined {
+  if (f.packetInterval && f.packetSpace !== undefined) return Math.round((f.packetInterval + f.packetSpace) / f.packetInterval);
+  return f.sampling || undefined; // 0 means "not sampled" on some exporters
+}
+
+/** Options data: sampling (exporter-wide or per sampler id) and the IPFIX system init time. */
+function applyOptions(f: Fields, ctx: RecordContext): RecordOutcome {
+  const o = ctx.options;
+  if (!o) return { kind: 'options' };
+  const n = samplingOf(f);
+  if (n !== undefined && n >= 1) {
+    if (f.samplerId !== undefined) o.samplers.set(f.samplerId, n);
+    else o.samplingInterval = n;
+  }
+  if (f.initMs !== undefined) o.systemInitMs = f.initMs;
+  return { kind: 'options' };
+}
+
+function toFlow(f: Fields, ctx: RecordContext): RecordOutcome {
+  const bad: RecordOutcome = { kind: 'error', reason: 'bad_record' };
+  if (!f.src || !f.dst || f.src.length !== f.dst.length) return bad;
+  const delta = f.octets !== undefined;
+  const bytes = f.octets ?? f.octetsTotal;
+  const packets = (delta ? f.packets : f.packetsTotal) ?? 0n;
+  if (bytes === undefined) return bad;
+  // A packet has at least one octet; more packets than octets is a corrupt or mis-templated record.
+  if (packets > bytes) return bad;
+  const times = flowTimes(f, ctx);
+  if (!times) return bad;
+  const { stream, options } = ctx;
+  let sampling = samplingOf(f);
+  if (sampling === undefined && f.samplerId !== undefined) sampling = options?.samplers.get(f.samplerId);
+  sampling ??= options?.samplingInterval ?? 1;
+  const v4 = f.src.length === 4;
+  return {
+    kind: 'flow',
+    flow: {
+      version: stream.version,
+      exporter: stream.exporter,
+      domain: stream.domain,
+      family: v4 ? 4 : 6,
+      srcAddr: v4 ? formatIPv4(f.src) : formatIPv6(f.src),
+      dstAddr: v4 ? formatIPv4(f.dst) : formatIPv6(f.dst),
+      protocol: f.protocol,
+      srcPort: f.srcPort,
+      dstPort: f.dstPort,
+      bytes,
+      packets,
+      counter: delta ? 'delta' : 'total',
+      start: times.start,
+      end: times.end,
+      samplingInterval: sampling,
+    },
+  };
+}
+
+/** Absolute start/end from whichever time form the record carries; the export time when it carries none. */
+function flowTimes(f: Fields, ctx: RecordContext): { start: number; end: number } | undefined {
+  const init = f.initMs ?? ctx.options?.systemInitMs;
+  const rel = (up: number | undefined): number | undefined => {
+    if (up === undefined) return undefined;
+    if (ctx.uptimeMs !== undefined) return fromSysUptime(up, ctx.uptimeMs, ctx.exportMs);
+    // IPFIX has no uptime in its header: without systemInitTimeMilliseconds the value means nothing.
+    return init === undefined ? Number.NaN : fromSystemInit(up, init, ctx.exportMs);
+  };
+  const fromDelta = (us: number | undefined): number | undefined => (us === undefined ? undefined : ctx.exportMs - Math.round(us / 1000));
+  let start = f.absStart ?? rel(f.upStart) ?? fromDelta(f.deltaStartUs);
+  let end = f.absEnd ?? rel(f.upEnd) ?? fromDelta(f.deltaEndUs);
+  if (start === undefined && end !== undefined && f.durationMs !== undefined) start = end - f.durationMs;
+  if (end === undefined && start !== undefined && f.durationMs !== undefined) end = start + f.durationMs;
+  start ??= end ?? ctx.exportMs;
+  end ??= start;
+  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
+  return { start, end };
+}
+
+export function formatIPv4(b: Buffer, off = 0): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}

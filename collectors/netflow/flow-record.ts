@@ -1,0 +1,32 @@
+// One decoded flow as the wire described it, before attribution: addresses, counters, absolute times.
+
+/** Which export protocol a flow came in. A closed set. */
+export type FlowVersion = 5 | 9 | 10;
+
+export interface FlowRecord {
+  version: FlowVersion;
+  /** Exporter address as seen on the socket ("10.0.0.1", "2001:db8::1"). */
+  exporter: string;
+  /** v9 Source ID / IPFIX Observation Domain ID; v5: engine_type << 8 | engine_id. */
+  domain: number;
+  family: 4 | 6;
+  srcAddr: string;
+  dstAddr: string;
+  protocol: number;
+  srcPort: number;
+  dstPort: number;
+  /** Octets and packets as exported (not yet multiplied by the sampling interval). */
+  bytes: bigint;
+  packets: bigint;
+  /**
+   * 'delta': octet/packetDeltaCount, usage since the previous report of this flow (sum them).
+   * 'total': only octet/packetTotalCount was sent, usage since the flow began; an exporter that reports a
+   * long flow several times repeats earlier octets, so the aggregator must diff them per flow, not sum them.
+   */
+  counter: 'delta' | 'total';
+  /** Flow start and end, ms since the Unix epoch (UTC). */
+  start: number;
+  end: number;
+  /** 1 in N packets sampled; 1 when unsampled or unknown. */
+  samplingInterval: number;
+}
