@@ -69,6 +69,32 @@ describe('catalog loader', () => {
       // Cross-checks (the unknown category) run once the schema parses, so only the price is reported here.
       want: ['plans.yaml:10 plans[0].charges[0].price: not a decimal: 1e-8 (expected e.g. "29.99" or "0.0625", quoted)'],
     },
+    {
+      name: 'a misspelt key gets a suggestion',
+      text: PLANS.replace('price: "10.00"', 'pric: "10.00"'),
+      want: [
+        'plans.yaml:10 plans[0].charges[0].pric: unknown key, did you mean price? (expected one of id, description, taxCategory, model, price, billing)',
+        'plans.yaml:10 plans[0].charges[0].price: missing (expected a string or a number)',
+      ],
+    },
+    {
+      name: 'unknown charge model and byte unit',
+      text: PLANS.replace('model: flat, price: "10.00"', 'model: flatt, price: "10.00"'),
+      want: ['plans.yaml:10 plans[0].charges[0].model: invalid value "flatt" (expected "flat" or "per_unit" or "graduated" or "volume" or "package" or "quota_overage" or "percentile" or "one_off" or "discount")'],
+    },
+    {
+      name: 'overlapping tiers and an upTo on the last tier',
+      text: PLANS.replace('      - { id: base', '      - { id: v, model: volume, unit: GB, taxCategory: internet, tiers: [{ from: "0", upTo: "10", unitPrice: "1" }, { from: "5", upTo: "20", unitPrice: "1" }] }\n      - { id: base'),
+      want: [
+        'plans.yaml:10 plans[0].charges[0].tiers[1].from: tier overlap: from 5 but the previous tier ends at 10 (expected from: 10)',
+        'plans.yaml:10 plans[0].charges[0].tiers[1].upTo: the last tier ends at 20 (expected no upTo on the last tier, so all usage is priced)',
+      ],
+    },
+    {
+      name: 'a discount with both percent and amount',
+      text: PLANS.replace('      - { id: base', '      - { id: d, model: discount, percent: "10", amount: "1", taxCategory: internet }\n      - { id: base'),
+      want: ['plans.yaml:10 plans[0].charges[0].percent: a discount needs exactly one of percent or amount (expected percent: "10" or amount: "5.00")'],
+    },
   ])('plans: $name', ({ text, want }) => {
     expect(errors(() => parsePlans(text, 'plans.yaml'))).toEqual(want);
   });
@@ -105,6 +131,20 @@ ${sub}`;
       name: 'unknown time zone',
       text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n').replace('America/Chicago', 'Mars/Olympus'),
       want: ['customers.yaml:5 customers[0].timezone: unknown time zone: "Mars/Olympus" (expected an IANA name such as America/Chicago or Europe/Berlin)'],
+    },
+    {
+      name: 'a plan change outside the subscription and a suspension that ends before it starts',
+      text: customer('      - { id: S1, plan: p1, start: 2025-12-01, end: 2026-01-01, changes: [{ date: 2026-02-01, plan: p1 }], suspensions: [{ from: 2025-12-10, to: 2025-12-05 }] }\n'),
+      want: [
+        'customers.yaml:8 customers[0].subscriptions[0].changes[0].date: 2026-02-01 is not inside the subscription after the previous change (expected dates in order within [start, end))',
+        'customers.yaml:8 customers[0].subscriptions[0].suspensions[0].to: 2025-12-05 is not after 2025-12-10 (expected to > from)',
+      ],
+    },
+    {
+      name: 'one identity on two customers',
+      text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n').replace('    subscriptions:', '    subscribers: { radius: [shared] }\n    subscriptions:')
+        + '  - { id: C2, legalName: Two, currency: USD, timezone: UTC, tax: { jurisdiction: US-TX }, subscribers: { radius: [shared] } }\n',
+      want: ['customers.yaml:10 customers[1].subscribers.radius[0]: "shared" already belongs to customer C1 (expected each subscriber identity on one customer)'],
     },
   ])('customers: $name', ({ text, want }) => {
     expect(errors(() => parseCustomers(text, 'customers.yaml', plans))).toEqual(want);
