@@ -40,4 +40,15 @@ describe('calendar', () => {
       expect([p.year, p.month, p.day, p.hour, p.minute, p.second]).toEqual([o.year, o.month, o.day, o.hour, o.minute, o.second]);
     }), { numRuns: 2000 });
   });
+  it('property: local → UTC → local is the same wall clock, and picks the first of a repeated hour', () => {
+    const zones = ['America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/Santiago', 'Pacific/Chatham', 'Europe/Dublin'];
+    fc.assert(fc.property(fc.integer({ min: Date.UTC(2020, 0, 1) / 60_000, max: Date.UTC(2030, 0, 1) / 60_000 }), fc.constantFrom(...zones), (minute, tz) => {
+      const t = minute * 60_000;
+      const p = localParts(t, tz);
+      const back = zonedToUtc(p.year, p.month, p.day, p.hour, p.minute, tz);
+      expect(back).toBeLessThanOrEqual(t);
+      const q = localParts(back, tz);
+      expect([q.year, q.month, q.day, q.hour, q.minute]).toEqual([p.year, p.month, p.day, p.hour, p.minute]);
+    }), { numRuns: 2000 });
+  });
 });

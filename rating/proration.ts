@@ -28,6 +28,7 @@ export function piecesOf(sub: Subscription, period: Period, tz: string): Piece[]
     const inService = from >= start && from < end;
     let planId: string | undefined = inService ? sub.plan : undefined;
     if (inService) for (const c of changes) if (c.at <= from) planId = c.plan;
+    // NOTE: a suspended piece is out of service for everything: no recurring fee, and its usage is not rated.
     const suspended = inService && suspensions.some((s) => s.from <= from && from < s.to);
     const last = pieces[pieces.length - 1];
     const state = suspended ? undefined : planId;
