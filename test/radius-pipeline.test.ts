@@ -30,9 +30,10 @@ dataDir: {DATA_DIR}
 log: { level: warn }
 metrics: { listen: "127.0.0.1:{METRICS_PORT}" }
 radius:
-  listen: ["127.0.0.1:{RADIUS_PORT}"]
+  listen: ["127.0.0.1:{RADIUS_PORT}", "[::1]:{RADIUS_PORT}"]
   clients:
     - { name: tower-1, address: 127.0.0.1/32, secret: ${SECRET} }
+    - { name: tower-v6, address: "::1/128", secret: ${SECRET}-v6 }
   identity: { attribute: User-Name, stripRealm: true, lowercase: true }
 stores:
   influx: { version: 1, url: "${influx.url}", database: ${influx.database}, batchSize: 500 }
@@ -115,6 +116,24 @@ stores:
     // Still alive and answering.
     expect(await sendSameBytes(collector.radiusPort, good(7), 1)).toHaveLength(1);
     expect(collector.proc.exit()).toBeUndefined();
+  });
+
+  it('takes accounting over IPv6 from a NAS with its own secret', async () => {
+    const session = (status: string, down: number, up: number): AttributeInput[] => [
+      { name: 'Acct-Status-Type', value: status }, { name: 'User-Name', value: 'v6user@wisp.example' },
+      { name: 'Acct-Session-Id', value: 'v6-1' }, { name: 'Event-Timestamp', value: 1_767_240_000 + down },
+      { name: 'Acct-Output-Octets', value: down }, { name: 'Acct-Input-Octets', value: up },
+    ];
+    const file = writeRadclientFile(join(dir, 'v6.txt'), [session('Start', 0, 0), session('Interim-Update', 1000, 10), session('Stop', 5000, 70)]);
+    const run = await runRadclient({ file, host: '[::1]', port: collector.radiusPort, secret: `${SECRET}-v6`, parallel: 1 });
+    expect(run.code, run.output).toBe(0);
+    expect(run.acked.size).toBe(3);
+    // The IPv4 secret is not this NAS's: dropped.
+    const wrong = await runRadclient({ file, host: '[::1]', port: collector.radiusPort, secret: SECRET, parallel: 1, retries: 1, timeoutS: 0.3 });
+    expect(wrong.acked.size).toBe(0);
+    await collector.waitCaughtUp();
+    const got = await usageJson(['--config', collector.configFile, '--subscriber', 'v6user', ...DAY]);
+    expect(got.get('v6user')).toEqual({ bytesDown: 5000n, bytesUp: 70n });
   });
 
   it('SIGTERM stops accepting, flushes and exits 0', async () => {
