@@ -16,15 +16,17 @@ export type DecodeErrorReason =
   /** Set ID 2..255 in v9 (4..255 in IPFIX): reserved, skipped. */
   | 'reserved_set'
   /** A new template past the cache's size cap (a flood of spoofed template ids): refused. */
-  | 'template_limit';
+  | 'template_limit'
+  /** A bug of ours on some input, caught so that no datagram can crash the collector; the fuzz test wants 0. */
+  | 'internal_error';
 
 export const DECODE_ERROR_REASONS: readonly DecodeErrorReason[] = [
-  'truncated', 'bad_length', 'unknown_version', 'bad_template', 'no_template', 'bad_record', 'reserved_set', 'template_limit',
+  'truncated', 'bad_length', 'unknown_version', 'bad_template', 'no_template', 'bad_record', 'reserved_set', 'template_limit', 'internal_error',
 ];
 
 /** Counts per reason; a decoder adds to it and never throws. */
 export type DecodeErrorCounts = Record<DecodeErrorReason, number>;
 
 export function emptyErrorCounts(): DecodeErrorCounts {
-  return { truncated: 0, bad_length: 0, unknown_version: 0, bad_template: 0, no_template: 0, bad_record: 0, reserved_set: 0, template_limit: 0 };
+  return { truncated: 0, bad_length: 0, unknown_version: 0, bad_template: 0, no_template: 0, bad_record: 0, reserved_set: 0, template_limit: 0, internal_error: 0 };
 }

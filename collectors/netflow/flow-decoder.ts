@@ -43,7 +43,7 @@ export class FlowDecoder {
       this.decodeInto(packet, exporter, arrivalMs, out);
     } catch {
       // A bug of ours on some input: count it rather than let one datagram take the collector down.
-      out.errors.push('bad_record');
+      out.errors.push('internal_error');
     }
     for (const e of out.errors) this.errorTotals[e]++;
     return out;
