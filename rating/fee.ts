@@ -19,7 +19,7 @@ export interface UsageEvidence {
   /** Bytes in unmetered windows (customer's zone) and excluded classes, not charged. */
   bytesUnmetered: bigint;
   bytesExcludedClasses: bigint;
-  /** Usage by source where the store reports it ("unknown" otherwise). */
+  /** Bytes (down + up) by source when read per source for precedence; under "all" otherwise. */
   bySource: Record<string, bigint>;
   /** Free-form notes: filters that could not be applied, percentile sample counts. */
   notes: string[];

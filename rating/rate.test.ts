@@ -5,26 +5,32 @@ import { loadCatalog } from '../config/catalog-load.js';
 import type { Catalog } from '../config/catalog-schema.js';
 import { STEP_MS, type UsageAnswer, type UsageQuery, type UsageStore, type UsageTotal } from '../store/usage-store.js';
 import { compareUsageTotals } from '../store/usage-order.js';
+import type { UsageSource } from '../collectors/pipeline/usage-record.js';
+import { parseCustomers, parsePlans, toCatalog } from '../config/catalog-load.js';
 import { parseInstant } from './calendar.js';
 import { formatRated, invoiceToJson } from './invoice-json.js';
 import { ratePeriod, usageStepFor, customerPeriod } from './rate.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/catalog/${name}`, import.meta.url));
 
-/** A store over 5-minute records that aggregates like the real ones: epoch-aligned buckets, sorted rows. */
+type MemoryRecord = UsageTotal & { source?: UsageSource };
+
+/** A store over 5-minute records that filters and aggregates like the real ones: sources, classes, epoch-aligned buckets. */
 class MemoryStore implements UsageStore {
   readonly name = 'embedded' as const;
   readonly queries: UsageQuery[] = [];
-  constructor(private readonly records: readonly UsageTotal[]) {}
+  constructor(private readonly records: readonly MemoryRecord[]) {}
   async queryUsage(q: UsageQuery): Promise<UsageAnswer> {
     this.queries.push(q);
     const step = q.step ? STEP_MS[q.step] : undefined;
     const sums = new Map<string, UsageTotal>();
     for (const r of this.records) {
       if (r.time < q.from || r.time >= q.to || (q.subscriber !== undefined && r.subscriber !== q.subscriber)) continue;
+      if (q.sources && !q.sources.includes(r.source ?? 'radius')) continue;
       const time = step ? Math.floor(r.time / step) * step : q.from;
-      const key = `${r.subscriber}\0${time}`;
-      const s = sums.get(key) ?? { subscriber: r.subscriber, time, bytesDown: 0n, bytesUp: 0n };
+      const cls = r.class ?? '';
+      const key = `${r.subscriber}\0${q.byClass ? cls : ''}\0${time}`;
+      const s = sums.get(key) ?? { subscriber: r.subscriber, ...(q.byClass ? { class: cls } : {}), time, bytesDown: 0n, bytesUp: 0n };
       s.bytesDown += r.bytesDown;
       s.bytesUp += r.bytesUp;
       sums.set(key, s);
@@ -87,5 +93,37 @@ describe('ratePeriod', () => {
 
   it('refuses an unknown customer id', async () => {
     await expect(ratePeriod(new MemoryStore([]), catalog, '2025-12', { customerIds: ['nope'] })).rejects.toThrow(/unknown customer nope/);
+  });
+
+  it('source precedence and zero-rated classes through per-source, by-class store reads', async () => {
+    // Plan: 1.00 per GB (10^9 bytes), down only, RADIUS before SNMP, class "zero-rated" free.
+    // u1 has RADIUS (3 GB) and SNMP (5 GB): RADIUS comes first → 3 GB. Its NetFlow rows are not in the list: ignored.
+    // u2 has only SNMP: 3 GB plus 1 GB in class "zero-rated" (excluded) → 3 GB. Total 3 + 3 = 6 GB → 6.00.
+    const plans = parsePlans(`taxes:
+  categories: [internet]
+  rates: [{ id: none, name: none, jurisdiction: NONE, categories: [internet], rate: "0" }]
+plans:
+  - id: p
+    name: P
+    currency: USD
+    charges:
+      - { id: data, model: per_unit, unit: GB, unitPrice: "1.00", taxCategory: internet, usage: { direction: down, sources: [radius, snmp], excludeClasses: [zero-rated] } }
+`, 'p.yaml');
+    const cat = toCatalog(plans, parseCustomers(`customers:
+  - { id: C1, legalName: One, currency: USD, timezone: UTC, tax: { jurisdiction: NONE }, subscribers: { radius: [u1, u2] }, subscriptions: [{ id: S1, plan: p, start: 2025-01-01 }] }
+`, 'c.yaml', plans));
+    const t = Date.UTC(2025, 11, 3);
+    const GB = 1_000_000_000n;
+    const store = new MemoryStore([
+      { subscriber: 'u1', time: t, bytesDown: 3n * GB, bytesUp: 0n, source: 'radius' },
+      { subscriber: 'u1', time: t, bytesDown: 5n * GB, bytesUp: 0n, source: 'snmp' },
+      { subscriber: 'u1', time: t, bytesDown: 7n * GB, bytesUp: 0n, source: 'netflow', class: 'zero-rated' },
+      { subscriber: 'u2', time: t, bytesDown: 3n * GB, bytesUp: 0n, source: 'snmp' },
+      { subscriber: 'u2', time: t + 300_000, bytesDown: 1n * GB, bytesUp: 0n, source: 'snmp', class: 'zero-rated' },
+    ]);
+    const [inv] = await ratePeriod(store, cat, '2025-12');
+    expect(inv!.total.toFixed(2)).toBe('6.00');
+    expect(store.queries.every((q) => q.byClass === true && q.sources?.length === 1)).toBe(true);
+    expect(inv!.fees[0]!.evidence).toMatchObject({ bytesCounted: 6n * GB, bytesExcludedClasses: 1n * GB, bySource: { radius: 3n * GB, snmp: 4n * GB } });
   });
 });

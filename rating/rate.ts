@@ -10,7 +10,7 @@ import type { Fee, RatedInvoice } from './fee.js';
 import { ONE, roundMoney, sum, ZERO } from './money.js';
 import { piecesOf } from './proration.js';
 import { summarizeTaxes, type TaxPolicy, taxLine } from './tax.js';
-import { type CustomerUsage, needsFiveMinuteStep, type UsageRow } from './usage.js';
+import { ALL_SOURCES, type CustomerUsage, needsFiveMinuteStep, needsPerSourceRows, type UsageRow } from './usage.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -43,6 +43,30 @@ export function usageStepFor(catalog: Catalog, c: Customer, period: Period): Ste
     }
   }
   return '1h';
+}
+
+/** True when a charge of the customer's plans in the period uses source precedence. */
+export function usagePerSourceFor(catalog: Catalog, c: Customer, period: Period): boolean {
+  return needsPerSourceRows(plansInPeriod(catalog, c, period).flatMap((p) => p.charges.flatMap((ch) => ('usage' in ch ? [ch.usage] : []))));
+}
+
+/**
+ * The store queries for one read: split by class always (zero-rated classes need it; RADIUS-only stores answer
+ * class "" and nothing more), and once per source when precedence is needed, tagging each row with its source.
+ */
+async function queryTagged(store: UsageStore, base: { from: number; to: number; step: Step; subscriber?: string }, perSource: boolean): Promise<{ rows: UsageRow[]; queries: string[] }> {
+  if (!perSource) {
+    const a = await store.queryUsage({ ...base, byClass: true });
+    return { rows: a.rows, queries: [a.query] };
+  }
+  const rows: UsageRow[] = [];
+  const queries: string[] = [];
+  for (const source of ALL_SOURCES) {
+    const a = await store.queryUsage({ ...base, sources: [source], byClass: true });
+    for (const r of a.rows) rows.push({ ...r, source });
+    queries.push(a.query);
+  }
+  return { rows, queries };
 }
 
 export interface RateOptions {
@@ -131,17 +155,17 @@ export function rateCustomer(catalog: Catalog, c: Customer, periodLabel: string,
   };
 }
 
-/** Reads a customer's usage for a period through the store interface (one query per identity). */
-export async function readCustomerUsage(store: UsageStore, c: Customer, period: Period, step: Step): Promise<CustomerUsage> {
+/** Reads a customer's usage for a period through the store interface (queries per identity, and per source if needed). */
+export async function readCustomerUsage(store: UsageStore, c: Customer, period: Period, step: Step, perSource = false): Promise<CustomerUsage> {
   const subscribers = subscribersOf(c);
   const rows: UsageRow[] = [];
   const queries: string[] = [];
   for (const subscriber of subscribers) {
-    const answer = await store.queryUsage({ from: period.from, to: period.to, subscriber, step });
+    const answer = await queryTagged(store, { from: period.from, to: period.to, subscriber, step }, perSource);
     rows.push(...answer.rows);
-    queries.push(answer.query);
+    queries.push(...answer.queries);
   }
-  rows.sort(compareUsageTotals);
+  rows.sort((a, b) => compareUsageTotals(a, b) || ((a.source ?? '') < (b.source ?? '') ? -1 : (a.source ?? '') > (b.source ?? '') ? 1 : 0));
   return { store: store.name, step, queries, subscribers, rows };
 }
 
@@ -152,7 +176,7 @@ export interface RatePeriodOptions extends RateOptions {
 
 /**
  * Rates every (or the selected) customer for a period label such as "2025-12". Customers that share a zone, billing
- * day and step share one store query without a subscriber filter; a selection of a few customers is read per identity.
+ * day, step and per-source need share one store read without a subscriber filter; a selection of a few customers is read per identity.
  * Invoices come back in customer id order.
  */
 export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabel: string, options: RatePeriodOptions = {}): Promise<RatedInvoice[]> {
@@ -166,20 +190,21 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
   if (customers.length <= 20) {
     for (const c of customers) {
       const period = customerPeriod(c, periodLabel);
-      usage.set(c.id, await readCustomerUsage(store, c, period, usageStepFor(catalog, c, period)));
+      usage.set(c.id, await readCustomerUsage(store, c, period, usageStepFor(catalog, c, period), usagePerSourceFor(catalog, c, period)));
     }
   } else {
-    const groups = new Map<string, { period: Period; step: Step; customers: Customer[] }>();
+    const groups = new Map<string, { period: Period; step: Step; perSource: boolean; customers: Customer[] }>();
     for (const c of customers) {
       const period = customerPeriod(c, periodLabel);
       const step = usageStepFor(catalog, c, period);
-      const key = `${period.from}/${period.to}/${step}`;
-      const g = groups.get(key) ?? { period, step, customers: [] };
+      const perSource = usagePerSourceFor(catalog, c, period);
+      const key = `${period.from}/${period.to}/${step}/${perSource}`;
+      const g = groups.get(key) ?? { period, step, perSource, customers: [] };
       g.customers.push(c);
       groups.set(key, g);
     }
     for (const g of groups.values()) {
-      const answer = await store.queryUsage({ from: g.period.from, to: g.period.to, step: g.step });
+      const answer = await queryTagged(store, { from: g.period.from, to: g.period.to, step: g.step }, g.perSource);
       const bySub = new Map<string, UsageRow[]>();
       for (const r of answer.rows) {
         const list = bySub.get(r.subscriber);
@@ -188,7 +213,7 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
       }
       for (const c of g.customers) {
         const subscribers = subscribersOf(c);
-        usage.set(c.id, { store: store.name, step: g.step, queries: [answer.query], subscribers, rows: subscribers.flatMap((s) => bySub.get(s) ?? []) });
+        usage.set(c.id, { store: store.name, step: g.step, queries: answer.queries, subscribers, rows: subscribers.flatMap((s) => bySub.get(s) ?? []) });
       }
     }
   }

@@ -6,14 +6,14 @@ import type { UsageEvidence } from './fee.js';
 
 export type UsageSourceName = 'radius' | 'netflow' | 'snmp' | 'routeros';
 
+export const ALL_SOURCES: readonly UsageSourceName[] = ['radius', 'netflow', 'snmp', 'routeros'];
+
 /**
- * A usage row. `source` and `class` are optional so rows from today's UsageStore (which does not report them)
- * pass through unchanged; once the store answers per source and class, the filters below apply to them.
+ * A usage row: a store row (with `class` when read byClass), tagged with the source it was read for when the
+ * customer's charges need source precedence (one store query per source); untagged rows are all sources summed.
  */
 export interface UsageRow extends UsageTotal {
   source?: UsageSourceName;
-  /** Traffic class; absent means the default class "". */
-  class?: string;
 }
 
 /** The usage of one customer for one billing period, as read from a store. */
@@ -39,6 +39,11 @@ export function inWindow(ms: number, w: TimeWindowSpec, tz: string): boolean {
   if (from === to) return days.has(p.weekday); // a whole day
   // Crosses midnight: the evening belongs to the listed day, the morning to the day after it.
   return (days.has(p.weekday) && m >= from) || (days.has((p.weekday + 6) % 7) && m < to);
+}
+
+/** True when some charge picks sources by precedence, so usage must be read once per source. */
+export function needsPerSourceRows(filters: readonly UsageFilterSpec[]): boolean {
+  return filters.some((f) => f.sources !== undefined);
 }
 
 /** Minutes past the hour the windows or the zone cut at, to pick a step fine enough to follow them. */
@@ -71,10 +76,10 @@ export function measureUsage(usage: CustomerUsage, filter: UsageFilterSpec, span
       if (pick) chosen.set(sub, pick);
     }
     rows = rows.filter((r) => !r.source || chosen.get(r.subscriber) === r.source);
-    if (inSpans.some((r) => !r.source)) notes.push(`source precedence ${filter.sources.join(' > ')} not applied to rows without a source (store does not report sources)`);
+    if (inSpans.some((r) => !r.source)) notes.push(`source precedence ${filter.sources.join(' > ')} not applied to rows read for all sources`);
   }
   const excluded = new Set(filter.excludeClasses);
-  if (excluded.size > 0 && rows.some((r) => r.class === undefined)) notes.push(`classes ${[...excluded].join(', ')} excluded only where the store reports classes`);
+  if (excluded.size > 0 && rows.some((r) => r.class === undefined)) notes.push(`classes ${[...excluded].join(', ')} not excluded from rows read without byClass`);
 
   let down = 0n, up = 0n, counted = 0n, unmetered = 0n, excludedBytes = 0n;
   const bySource: Record<string, bigint> = {};
@@ -83,7 +88,7 @@ export function measureUsage(usage: CustomerUsage, filter: UsageFilterSpec, span
   for (const r of rows) {
     down += r.bytesDown;
     up += r.bytesUp;
-    const src = r.source ?? 'unknown';
+    const src = r.source ?? 'all';
     bySource[src] = (bySource[src] ?? 0n) + r.bytesDown + r.bytesUp;
     const bytes = dirBytes(r);
     if (excluded.has(r.class ?? '')) { excludedBytes += bytes; continue; }
