@@ -172,12 +172,17 @@ export async function readCustomerUsage(store: UsageStore, c: Customer, period: 
 export interface RatePeriodOptions extends RateOptions {
   /** Only these customers (by id); all customers of the catalog otherwise. */
   customerIds?: readonly string[];
+  /**
+   * How usage is read: `per-customer` (one query per identity, memory for one customer at a time; best for the
+   * embedded store), `grouped` (one query per zone/billing day/step group without a subscriber filter; fewest
+   * round trips, best for Influx, memory for one group), `auto` (default): grouped above 20 customers.
+   */
+  read?: 'auto' | 'per-customer' | 'grouped';
 }
 
 /**
- * Rates every (or the selected) customer for a period label such as "2025-12". Customers that share a zone, billing
- * day, step and per-source need share one store read without a subscriber filter; a selection of a few customers is read per identity.
- * Invoices come back in customer id order.
+ * Rates every (or the selected) customer for a period label such as "2025-12", reading usage as `options.read`
+ * says. Invoices come back in customer id order.
  */
 export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabel: string, options: RatePeriodOptions = {}): Promise<RatedInvoice[]> {
   const wanted = options.customerIds ? new Set(options.customerIds) : undefined;
@@ -186,11 +191,14 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
     if (missing.length > 0) throw new Error(`rating: unknown customer ${missing.join(', ')} (expected an id from the customers file)`);
   }
   const customers = catalog.customers.filter((c) => !wanted || wanted.has(c.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const usage = new Map<string, CustomerUsage>();
-  if (customers.length <= 20) {
+  const invoices = new Map<string, RatedInvoice>();
+  const grouped = options.read === 'grouped' || (options.read !== 'per-customer' && customers.length > 20);
+  if (!grouped) {
+    // Rated as soon as read, so memory holds one customer's rows at a time.
     for (const c of customers) {
       const period = customerPeriod(c, periodLabel);
-      usage.set(c.id, await readCustomerUsage(store, c, period, usageStepFor(catalog, c, period), usagePerSourceFor(catalog, c, period)));
+      const usage = await readCustomerUsage(store, c, period, usageStepFor(catalog, c, period), usagePerSourceFor(catalog, c, period));
+      invoices.set(c.id, rateCustomer(catalog, c, periodLabel, usage, options));
     }
   } else {
     const groups = new Map<string, { period: Period; step: Step; perSource: boolean; customers: Customer[] }>();
@@ -203,6 +211,7 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
       g.customers.push(c);
       groups.set(key, g);
     }
+    // One group's rows at a time: read, rate its customers, let the rows go.
     for (const g of groups.values()) {
       const answer = await queryTagged(store, { from: g.period.from, to: g.period.to, step: g.step }, g.perSource);
       const bySub = new Map<string, UsageRow[]>();
@@ -213,9 +222,10 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
       }
       for (const c of g.customers) {
         const subscribers = subscribersOf(c);
-        usage.set(c.id, { store: store.name, step: g.step, queries: answer.queries, subscribers, rows: subscribers.flatMap((s) => bySub.get(s) ?? []) });
+        const usage = { store: store.name, step: g.step, queries: answer.queries, subscribers, rows: subscribers.flatMap((s) => bySub.get(s) ?? []) };
+        invoices.set(c.id, rateCustomer(catalog, c, periodLabel, usage, options));
       }
     }
   }
-  return customers.map((c) => rateCustomer(catalog, c, periodLabel, usage.get(c.id)!, options));
+  return customers.map((c) => invoices.get(c.id)!);
 }
