@@ -1,0 +1,76 @@
+// Attribution and classes: longest prefix across leases and static entries, lease time windows, IPv6.
+import { describe, expect, it } from 'vitest';
+import type { Lease } from '../pipeline/lease.js';
+import { SubscriberMap } from './attribution.js';
+import { PrefixTable } from './prefix-table.js';
+import { DEFAULT_CLASS, TrafficClassifier } from './traffic-class.js';
+
+const lease = (subscriber: string, prefix: string, from: number, to?: number): Lease => ({
+  subscriber, prefix, kind: prefix.includes(':') ? 'delegated-ipv6-prefix' : 'framed-ip', device: 'nas', session: `s-${subscriber}`, from, ...(to === undefined ? {} : { to }),
+});
+const flow = (srcAddr: string, dstAddr: string, start = 1000, end = start) => ({ srcAddr, dstAddr, start, end });
+
+describe('PrefixTable', () => {
+  it('matches the longest prefix, IPv4 and IPv6, odd lengths, IPv4-mapped IPv6', () => {
+    const t = new PrefixTable<string>();
+    expect(t.add('10.0.0.0/8', 'a')).toBe(true);
+    t.add('10.1.0.0/17', 'b');
+    t.add('10.1.2.3', 'c');
+    t.add('2001:db8::/32', 'v6');
+    t.add('2001:db8:ab00::/41', 'v6-long');
+    expect(t.add('10.0.0.0/33', 'x')).toBe(false);
+    expect(t.lookup('10.1.2.3')).toEqual({ value: 'c', bits: 32 });
+    expect(t.lookup('10.1.127.1')?.value).toBe('b');
+    expect(t.lookup('10.1.128.1')?.value).toBe('a');
+    expect(t.lookup('::ffff:10.1.2.3')?.value).toBe('c');
+    expect(t.lookup('2001:db8:ab7f::1')?.value).toBe('v6-long');
+    expect(t.lookup('2001:db8:ab80::1')?.value).toBe('v6');
+    expect(t.lookup('11.0.0.1')).toBeUndefined();
+    expect(t.lookup('not an address')).toBeUndefined();
+  });
+});
+
+describe('SubscriberMap', () => {
+  const map = new SubscriberMap(
+    [{ prefix: '203.0.113.0/28', subscriber: 'static-co' }, { prefix: '100.64.0.0/16', subscriber: 'pool-default' }],
+    [
+      lease('alice', '100.64.0.10', 0, 5000),
+      lease('bob', '100.64.0.10', 5000), // the same address, handed to bob when alice's session closed
+      lease('carol', '2001:db8:1::/48', 0),
+    ],
+  );
+
+  it('destination is down, source is up, with the remote end for classes', () => {
+    expect(map.attribute(flow('198.51.100.1', '100.64.0.10'))).toEqual({ kind: 'subscriber', subscriber: 'alice', direction: 'down', remote: '198.51.100.1' });
+    expect(map.attribute(flow('203.0.113.5', '198.51.100.1'))).toEqual({ kind: 'subscriber', subscriber: 'static-co', direction: 'up', remote: '198.51.100.1' });
+    expect(map.attribute(flow('2001:db8:1:2::9', '2001:db8:ffff::1'))).toMatchObject({ subscriber: 'carol', direction: 'up' });
+  });
+
+  it('picks the lease valid at the flow time; a /32 lease beats the /16 static pool', () => {
+    expect(map.subscriberAt('100.64.0.10', 4999)).toBe('alice');
+    expect(map.subscriberAt('100.64.0.10', 5000)).toBe('bob');
+    expect(map.subscriberAt('100.64.0.11', 5000)).toBe('pool-default');
+    // A flow ending after alice's lease and before any other: attributed at its start.
+    const m = new SubscriberMap([], [lease('alice', '100.64.0.10', 0, 5000)]);
+    expect(m.attribute(flow('198.51.100.1', '100.64.0.10', 4000, 6000))).toMatchObject({ subscriber: 'alice' });
+    expect(m.attribute(flow('198.51.100.1', '100.64.0.10', 6000, 7000))).toEqual({ kind: 'unattributed' });
+  });
+
+  it('counts subscriber-to-subscriber traffic as internal and unknown ends as unattributed', () => {
+    expect(map.attribute(flow('203.0.113.1', '100.64.0.10'))).toEqual({ kind: 'internal', down: 'alice', up: 'static-co' });
+    expect(map.attribute(flow('198.51.100.1', '198.51.100.2'))).toEqual({ kind: 'unattributed' });
+  });
+});
+
+describe('TrafficClassifier', () => {
+  it('gives the class of the longest matching prefix, else the default class', () => {
+    const c = new TrafficClassifier([
+      { name: 'on-net', prefixes: ['198.51.100.0/24'] },
+      { name: 'zero-rated', prefixes: ['198.51.100.128/25', '2001:db8:cd0::/48'] },
+    ]);
+    expect(c.classify('198.51.100.1')).toBe('on-net');
+    expect(c.classify('198.51.100.200')).toBe('zero-rated');
+    expect(c.classify('2001:db8:cd0::53')).toBe('zero-rated');
+    expect(c.classify('192.0.2.1')).toBe(DEFAULT_CLASS);
+  });
+});
