@@ -326,4 +326,30 @@ ${tiers}`;
     expect(json.fees[0]!.unit).toBe('block of 50 GiB');
     expect(json.fees[0]!.evidence).toMatchObject({ bytesCounted: String(120n * 2n ** 30n), queries: ['test'] });
   });
+
+  it('customer discounts: a fixed amount split by largest remainder and capped; a dated one-off', () => {
+    // Fees 40.00 (base) and 20.00 (extra). 10.00 off, split by amount 4000:2000 cents: 666 r4000, 333 r2000;
+    // the leftover cent goes to r4000 → −6.67 and −3.33. A 100.00 discount is capped at the 60.00 it can reduce:
+    // −40.00 and −20.00. The installation one-off on Dec 3 (150.00) is not discounted.
+    const plans = `  - id: two
+    name: Two
+    currency: USD
+    charges:
+      - { id: base, model: flat, price: "40.00", taxCategory: internet }
+      - { id: extra, model: flat, price: "20.00", taxCategory: internet }
+`;
+    const sub = (amount: string) => `      - id: S1
+        plan: two
+        start: 2025-01-01
+        discounts: [{ id: loyal, amount: "${amount}", from: 2025-12-01, to: 2026-01-01 }]
+        oneOff: [{ id: install, description: Installation, price: "150.00", date: 2025-12-03, taxCategory: service }]
+`;
+    const ten = rate(catalog(plans, cust({ subs: sub('10.00') })), '2025-12');
+    expect(amounts(ten)).toEqual(['base:flat=40.00', 'extra:flat=20.00', 'loyal:discount=-6.67', 'loyal:discount=-3.33', 'install:one_off=150.00']);
+    expect(money(ten, 'total')).toBe('200.00');
+    const hundred = rate(catalog(plans, cust({ subs: sub('100.00') })), '2025-12');
+    expect(money(hundred, 'total')).toBe('150.00');
+    // Outside the discount's dates: the full price, and no one-off (it was in December).
+    expect(money(rate(catalog(plans, cust({ subs: sub('10.00') })), '2026-01'), 'total')).toBe('60.00');
+  });
 });
