@@ -52,6 +52,22 @@ commonOptions(
 
 commonOptions(
   program
+    .command('rate')
+    .description('preview the rated fees (line items with usage evidence) of a billing period'),
+)
+  .requiredOption('--period <yyyy-mm>', 'billing period, e.g. 2025-12 (each customer\'s own billing day and time zone)')
+  .option('--customer <id>', 'only this customer, repeatable', collectList)
+  .option('--plans <file>', 'plans and taxes YAML (overrides catalog.plans)')
+  .option('--customers <file>', 'customers YAML or CSV (overrides catalog.customers)')
+  .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runRate } = await import('./rate.js');
+    await runRate(flags);
+  });
+
+commonOptions(
+  program
     .command('demo')
     .description('run the whole pipeline on the embedded store over the bundled RADIUS fixtures and print usage'),
 )

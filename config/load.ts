@@ -69,7 +69,9 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
 
   const config = parsed.data;
   // Paths in a config file mean "next to this file", not "wherever the daemon was started".
-  if (!isAbsolute(config.dataDir)) config.dataDir = resolve(options.baseDir ?? dirname(resolve(fileName)), config.dataDir);
+  const base = options.baseDir ?? dirname(resolve(fileName));
+  if (!isAbsolute(config.dataDir)) config.dataDir = resolve(base, config.dataDir);
+  if (config.catalog) config.catalog = { plans: resolve(base, config.catalog.plans), customers: resolve(base, config.catalog.customers) };
   return config;
 }
 

@@ -149,6 +149,13 @@ export const configSchema = z.strictObject({
   spool: spoolSchema.default({ maxBytes: 1024 ** 3, segmentBytes: 64 * 1024 ** 2 }),
   /** The RADIUS accounting collector; omit to run without it. */
   radius: radiusSchema.optional(),
+  /** The rating catalog (`wispmeter rate`): plans and customers files, relative to this config file. */
+  catalog: z.strictObject({
+    /** Plans, charges and tax rates (YAML; see fixtures/catalog/plans.yaml). */
+    plans: z.string().min(1),
+    /** Customers: YAML, or CSV as a CRM exports it (see fixtures/catalog/customers.csv). */
+    customers: z.string().min(1),
+  }).optional(),
   stores: z.strictObject({
     /** The embedded SQLite store. On unless set to false. */
     embedded: z.union([embeddedStoreSchema, z.literal(false)]).default({ path: 'usage.sqlite' }),

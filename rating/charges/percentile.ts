@@ -6,8 +6,12 @@ import { inWindow, measureUsage } from '../usage.js';
 import { type ChargeContext, type FeeDraft, servicePeriod } from './context.js';
 
 const SAMPLE_MS = 300_000;
-/** bytes in 300 s → Mbps: × 8 bits / 300 s / 10^6 bits per megabit. */
-const BYTES_TO_MBPS = dec('8').div(dec('300')).div(dec('1000000'));
+/**
+ * bytes in 300 s → Mbps: × 8 bits ÷ (300 s × 10^6 bits per megabit). One division, last: a factor 8/300/10^6
+ * computed first is a repeating decimal cut at big.js's precision, and 140 Mbps came out as 140.000…0175.
+ */
+const BITS_PER_BYTE = dec('8');
+const BITS_PER_MBPS_SAMPLE = dec('300000000');
 
 /**
  * The p-th percentile by the nearest-rank method: sort ascending, take the value at rank ceil(p/100 × n).
@@ -22,7 +26,7 @@ export function nearestRank(samples: readonly bigint[], p: number): bigint {
   return sorted[Math.max(0, rank - 1)]!;
 }
 
-const mbps = (bytes: bigint): Dec => dec(bytes).times(BYTES_TO_MBPS);
+const mbps = (bytes: bigint): Dec => dec(bytes).times(BITS_PER_BYTE).div(BITS_PER_MBPS_SAMPLE);
 
 export function ratePercentile(c: ChargeOf<'percentile'>, ctx: ChargeContext): FeeDraft[] {
   // Hourly rows would put a whole hour into one of its twelve samples: refuse rather than over-bill.
