@@ -72,7 +72,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
   {
     name: 'unknown top-level key',
     yaml: 'collectors:\n  radius: {}\n',
-    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, stores)`],
+    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, catalog, stores)`],
   },
   {
     name: 'enum value',
@@ -146,7 +146,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
     yaml: 'log:\n\tlevel: info\n',
     want: [
       `${F}:1 log: empty value (expected a mapping)`,
-      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, stores)`,
+      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, catalog, stores)`,
       `${F}:2 log: tab used for indentation (expected spaces)`,
     ],
   },
@@ -172,7 +172,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
       `${F}:2 spool.maxBytes: too small: -1 (expected a byte size, e.g. 1048576, "512MiB", "1GB")`,
       `${F}:4 radius.listen[1]: "0.0.0.0:1813" is listed twice (expected each listen address once)`,
       `${F}:6 radius.identity.attribute: invalid value "NAS-Port" (expected one of User-Name, Calling-Station-Id, Class)`,
-      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, stores)`,
+      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, catalog, stores)`,
     ],
   },
 ];
@@ -193,9 +193,11 @@ describe('parseConfig: valid configs', () => {
     expect(config.radius?.duplicateWindow).toBe(30_000);
     expect(config.radius?.staleSessionTimeout).toBe(2 * 86_400_000);
     expect(config.stores).toEqual({ embedded: { path: 'usage.sqlite' } });
-    // The sample states the defaults: parsing the sample equals the defaults plus its own radius and metrics.
+    // Catalog paths are relative to the config file, like dataDir.
+    expect(config.catalog).toEqual({ plans: '/etc/fixtures/catalog/plans.yaml', customers: '/etc/fixtures/catalog/customers.yaml' });
+    // The sample states the defaults: parsing the sample equals the defaults plus its own radius, metrics and catalog.
     const defaults = configSchema.parse({});
-    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {} }).toEqual({ ...defaults, radius: undefined });
+    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
   });
 
   it.each([1, 2])('parses the sample\'s commented influx v%i alternative', (version) => {
