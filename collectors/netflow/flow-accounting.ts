@@ -30,6 +30,8 @@ export interface FlowAccountingDeps {
 export class FlowAccounting {
   readonly octets: AttributionTotals = { subscriber: 0n, internal: 0n, unattributed: 0n };
   readonly flows: Record<AttributionKind, number> = { subscriber: 0, internal: 0, unattributed: 0 };
+  /** Attribution, class and sampled octets of the flow last added, for the metrics. */
+  last: { kind: AttributionKind; class: string; octets: bigint } = { kind: 'unattributed', class: '', octets: 0n };
 
   constructor(private readonly deps: FlowAccountingDeps) {}
 
@@ -42,6 +44,7 @@ export class FlowAccounting {
     const cls = this.deps.classifier.classify(a.kind === 'subscriber' ? a.remote : flow.dstAddr);
     this.octets[a.kind] += sampled;
     this.flows[a.kind]++;
+    this.last = { kind: a.kind, class: cls, octets: sampled };
     return this.deps.aggregator.add(a, cls, exporter.name, flow.end, sampled);
   }
 }

@@ -1,0 +1,61 @@
+// Prometheus metrics of the NetFlow collector, registered on the registry the daemon passes in.
+import { readFileSync } from 'node:fs';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { DECODE_ERROR_REASONS } from './decode-error.js';
+
+/** Datagrams or records dropped outside the decoder. A closed set, each a label of wispmeter_netflow_dropped_total. */
+export type DropReason = 'unknown_exporter' | 'shutting_down' | 'spool_full' | 'spool_error';
+export const DROP_REASONS: readonly DropReason[] = ['unknown_exporter', 'shutting_down', 'spool_full', 'spool_error'];
+
+export interface NetflowMetrics {
+  packets: Counter<'exporter' | 'version'>;
+  flows: Counter<'exporter'>;
+  decodeErrors: Counter<'reason'>;
+  dropped: Counter<'reason'>;
+  droppedRecords: Counter;
+  octets: Counter<'attribution' | 'class'>;
+  records: Counter;
+}
+
+export function createNetflowMetrics(registry: Registry, state: () => { heldSets: number; templates: number; ports: number[] }): NetflowMetrics {
+  const decodeErrors = new Counter({ name: 'wispmeter_netflow_decode_errors_total', help: 'Bad datagrams, sets and records by reason (no_template: data whose template never came in the hold time)', labelNames: ['reason'], registers: [registry] });
+  for (const reason of DECODE_ERROR_REASONS) decodeErrors.inc({ reason }, 0);
+  const dropped = new Counter({ name: 'wispmeter_netflow_dropped_total', help: 'Datagrams (unknown_exporter, shutting_down) or spool appends (spool_full, spool_error) dropped', labelNames: ['reason'], registers: [registry] });
+  for (const reason of DROP_REASONS) dropped.inc({ reason }, 0);
+  new Gauge({ name: 'wispmeter_netflow_held_sets', help: 'Data sets waiting for their template', registers: [registry], collect() { this.set(state().heldSets); } });
+  new Gauge({ name: 'wispmeter_netflow_templates', help: 'Templates and options templates cached', registers: [registry], collect() { this.set(state().templates); } });
+  new Gauge({
+    name: 'wispmeter_netflow_socket_drops',
+    help: 'Datagrams the kernel dropped on our sockets since they opened (receive buffer full; /proc/net/udp drops)',
+    registers: [registry],
+    collect() { this.set(socketDrops(state().ports)); },
+  });
+  return {
+    packets: new Counter({ name: 'wispmeter_netflow_packets_total', help: 'Datagrams received by exporter and version', labelNames: ['exporter', 'version'], registers: [registry] }),
+    flows: new Counter({ name: 'wispmeter_netflow_flows_total', help: 'Flow records decoded by exporter', labelNames: ['exporter'], registers: [registry] }),
+    decodeErrors,
+    dropped,
+    droppedRecords: new Counter({ name: 'wispmeter_netflow_dropped_records_total', help: 'Usage records lost because the spool refused them (full or failing)', registers: [registry] }),
+    octets: new Counter({ name: 'wispmeter_netflow_octets_total', help: 'Octets (after sampling) by attribution (subscriber, internal, unattributed) and class', labelNames: ['attribution', 'class'], registers: [registry] }),
+    records: new Counter({ name: 'wispmeter_netflow_records_total', help: 'Usage records appended to the spool', registers: [registry] }),
+  };
+}
+
+/** Sum of the `drops` column of /proc/net/udp and udp6 for sockets bound to these local ports (Linux only). */
+export function socketDrops(ports: readonly number[]): number {
+  let n = 0;
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const port = parseInt(cols[1]?.split(':')[1] ?? '', 16);
+      if (ports.includes(port)) n += Number(cols[cols.length - 1]) || 0;
+    }
+  }
+  return n;
+}

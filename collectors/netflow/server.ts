@@ -1,0 +1,241 @@
+// The NetFlow/IPFIX collector: UDP listeners → decoder → attribution → 1-minute buckets → spool, on a timer.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { parseHostPort } from '../../config/schema.js';
+import type { Lease } from '../pipeline/lease.js';
+import { SpoolFullError, type SpoolWriter, type StateChange } from '../pipeline/spool-types.js';
+import type { UsageRecord } from '../pipeline/usage-record.js';
+import { SubscriberMap } from './attribution.js';
+import type { NetflowConfig } from './config.js';
+import { DropLog } from './drop-log.js';
+import { FlowAccounting, type ExporterInfo } from './flow-accounting.js';
+import { FlowDecoder } from './flow-decoder.js';
+import { createNetflowMetrics, type DropReason, type NetflowMetrics } from './metrics.js';
+import { PrefixTable } from './prefix-table.js';
+import { TotalCounters } from './total-counters.js';
+import { TrafficClassifier } from './traffic-class.js';
+import { UsageAggregator } from './usage-aggregator.js';
+
+/** Spool state scope and key under which the template cache survives restarts. */
+export const STATE_SCOPE = 'netflow';
+export const TEMPLATES_KEY = 'templates';
+
+export interface NetflowCollectorOptions {
+  config: NetflowConfig;
+  spool: SpoolWriter;
+  logger: Logger;
+  registry: Registry;
+  /** RADIUS leases (RadiusCollector.leases()); re-read on every flush tick. */
+  leases?: () => Lease[];
+  now?: () => number;
+  /** How often buckets are flushed, held sets expired and templates persisted. */
+  flushIntervalMs?: number;
+}
+
+interface Running {
+  log: Logger;
+  decoder: FlowDecoder;
+  accounting: FlowAccounting;
+  aggregator: UsageAggregator;
+  exporters: PrefixTable<ExporterInfo>;
+  subscribers: SubscriberMap;
+  metrics: NetflowMetrics;
+  drops: DropLog;
+  sockets: Socket[];
+  pending: UsageRecord[];
+  persistedTemplates: string;
+  timer: NodeJS.Timeout;
+  flushing: Promise<void> | undefined;
+}
+
+export class NetflowCollector {
+  private running: Running | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: NetflowCollectorOptions) {}
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  async start(): Promise<void> {
+    if (this.running) throw new Error('netflow: already started');
+    const { config, registry } = this.opts;
+    const log = this.opts.logger.child({ component: 'netflow' });
+    const decoder = new FlowDecoder({ maxTemplates: config.templates.maxTemplates, hold: { holdMs: config.templates.holdTime, maxSetsPerTemplate: config.templates.maxSetsPerTemplate, maxBytes: config.templates.maxBytes } });
+    const saved = this.opts.spool.state(STATE_SCOPE).get(TEMPLATES_KEY);
+    if (saved !== undefined) {
+      const skipped = decoder.restore(saved);
+      if (skipped) log.warn({ skipped }, 'netflow: ignored saved template entries of the wrong shape');
+    }
+    const exporters = new PrefixTable<ExporterInfo>();
+    for (const e of config.exporters) exporters.add(e.address, e.samplingInterval === undefined ? { name: e.name } : { name: e.name, samplingInterval: e.samplingInterval });
+    const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
+    const sockets = await bindAll(config.listen, config.receiveBuffer, log);
+    const ports = sockets.map((s) => s.address().port);
+    const r: Running = {
+      log, decoder, aggregator, exporters,
+      subscribers: this.buildSubscribers(),
+      accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator }),
+      metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports })),
+      drops: new DropLog(log, 10_000, () => this.now()),
+      sockets,
+      pending: [],
+      persistedTemplates: JSON.stringify(decoder.snapshot()),
+      timer: setInterval(() => void this.flush(), this.opts.flushIntervalMs ?? 5000),
+      flushing: undefined,
+    };
+    r.timer.unref();
+    for (const s of sockets) s.on('message', (msg, rinfo) => this.onMessage(r, msg, rinfo));
+    this.running = r;
+    log.info({ addresses: this.addresses(), exporters: config.exporters.map((e) => e.name), templates: decoder.cache.size }, 'netflow: listening');
+  }
+
+  /** Bound addresses while running; empty after stop() (a closed socket has no address). */
+  addresses(): { address: string; port: number; family: 'IPv4' | 'IPv6' }[] {
+    if (this.stopping) return [];
+    return (this.running?.sockets ?? []).map((s) => {
+      const a = s.address();
+      return { address: a.address, port: a.port, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+    });
+  }
+
+  /** Appends finished buckets, expires held sets and persists changed templates; runs on the timer, public for tests. */
+  flush(all = false): Promise<void> {
+    const r = this.running;
+    if (!r) return Promise.resolve();
+    // One flush at a time: appends stay in order and a slow fsync does not pile up timers.
+    const run = (r.flushing ?? Promise.resolve()).then(() => this.flushOnce(r, all));
+    r.flushing = run;
+    return run;
+  }
+
+  /** Stops receiving, flushes every open bucket and the templates, closes sockets. Runs once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    const r = this.running;
+    if (!r) return;
+    clearInterval(r.timer);
+    await Promise.all(r.sockets.map((s) => new Promise<void>((done) => s.close(() => done()))));
+    await this.flush(true);
+    r.drops.flush();
+    r.log.info({ held: r.decoder.held }, 'netflow: stopped');
+  }
+
+  private onMessage(r: Running, msg: Buffer, rinfo: RemoteInfo): void {
+    const source = `${rinfo.address}:${rinfo.port}`;
+    try {
+      if (this.stopping) return this.drop(r, 'shutting_down', { source });
+      const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
+      const exporter = this.opts.config.exporters.length ? r.exporters.lookup(address)?.value : { name: address };
+      if (!exporter) return this.drop(r, 'unknown_exporter', { source });
+      const out = r.decoder.decode(msg, address, this.now());
+      r.metrics.packets.inc({ exporter: exporter.name, version: msg.length >= 2 ? String(msg.readUInt16BE(0)) : 'none' });
+      for (const e of out.errors) {
+        r.metrics.decodeErrors.inc({ reason: e });
+        r.drops.drop(e, { source, exporter: exporter.name });
+      }
+      if (out.flows.length) r.metrics.flows.inc({ exporter: exporter.name }, out.flows.length);
+      for (const f of out.flows) {
+        r.pending.push(...r.accounting.add(f, exporter));
+        const last = r.accounting.last;
+        // prom-client counters are doubles: exact to 2^53 octets (8 PB), ample for a metric (the store keeps bigints).
+        if (last.octets) r.metrics.octets.inc({ attribution: last.kind, class: last.class || 'default' }, Number(last.octets));
+      }
+    } catch (err) {
+      r.metrics.decodeErrors.inc({ reason: 'internal_error' });
+      r.drops.drop('internal_error', { source, detail: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async flushOnce(r: Running, all: boolean): Promise<void> {
+    const now = this.now();
+    const expired = r.decoder.expire(now);
+    if (expired) {
+      r.metrics.decodeErrors.inc({ reason: 'no_template' }, expired);
+      r.drops.drop('no_template', { source: '(hold queue)', detail: `${expired} data sets whose template never came` });
+    }
+    r.subscribers = this.buildSubscribers();
+    const records = r.pending.splice(0).concat(r.aggregator.flush(all ? Number.POSITIVE_INFINITY : now, 5000));
+    const snapshot = r.decoder.snapshot();
+    const text = JSON.stringify(snapshot);
+    const state: StateChange[] = text === r.persistedTemplates ? [] : [{ scope: STATE_SCOPE, key: TEMPLATES_KEY, value: snapshot }];
+    if (!records.length && !state.length) return;
+    try {
+      await this.opts.spool.append({ records, state });
+      r.persistedTemplates = text;
+      r.metrics.records.inc(records.length);
+    } catch (err) {
+      // NetFlow cannot ask the exporter to resend: the loss is counted, loudly, never silent.
+      const reason: DropReason = err instanceof SpoolFullError ? 'spool_full' : 'spool_error';
+      r.metrics.dropped.inc({ reason });
+      r.metrics.droppedRecords.inc(records.length);
+      r.log.error({ err, records: records.length }, `netflow: usage records dropped (${reason})`);
+    }
+  }
+
+  private buildSubscribers(): SubscriberMap {
+    return new SubscriberMap(this.opts.config.static, this.opts.leases?.() ?? []);
+  }
+
+  private drop(r: Running, reason: DropReason, ctx: { source: string; exporter?: string }): void {
+    r.metrics.dropped.inc({ reason });
+    r.drops.drop(reason, ctx);
+  }
+}
+
+/** Binds every listen address with a large receive buffer; logs what the kernel granted and how to raise it. */
+async function bindAll(listen: readonly string[], receiveBuffer: number, log: Logger): Promise<Socket[]> {
+  const targets = listen.map((l) => {
+    const hp = parseHostPort(l);
+    if (!hp) throw new Error(`netflow: bad listen address "${l}"`);
+    return hp;
+  });
+  const sockets: Socket[] = [];
+  try {
+    for (const { host, port } of targets) {
+      const v6 = isIPv6(host);
+      // As in the RADIUS collector: [::] beside 0.0.0.0 on the same port must be IPv6-only to bind at all.
+      const ipv6Only = v6 && targets.some((t) => !isIPv6(t.host) && t.port === port);
+      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only });
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.bind({ address: host, port }, () => {
+          socket.off('error', reject);
+          resolve();
+        });
+      }).catch((err: unknown) => {
+        socket.close();
+        throw new Error(`netflow: cannot listen on ${v6 ? `[${host}]` : host}:${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      });
+      socket.on('error', (err) => log.error({ err }, 'netflow: socket error'));
+      sockets.push(socket);
+      setReceiveBuffer(socket, receiveBuffer, `${host}:${port}`, log);
+    }
+  } catch (err) {
+    for (const s of sockets) s.close();
+    throw err;
+  }
+  return sockets;
+}
+
+function setReceiveBuffer(socket: Socket, wanted: number, where: string, log: Logger): void {
+  try {
+    socket.setRecvBufferSize(wanted);
+  } catch (err) {
+    log.warn({ err, where }, 'netflow: could not set the receive buffer');
+  }
+  // Linux reports twice what it granted (the doubling covers its bookkeeping); a cap shows as less than asked.
+  const granted = socket.getRecvBufferSize();
+  if (granted < wanted) {
+    log.warn({ where, wanted, granted }, `netflow: receive buffer capped by the kernel; bursts will be lost. Raise it: sysctl -w net.core.rmem_max=${wanted}`);
+  } else {
+    log.info({ where, granted }, 'netflow: receive buffer');
+  }
+}
