@@ -55,3 +55,14 @@ describe('flag parsers', () => {
     expect(parseClassFlag('=10.0.0.0/8')).toMatch(/expected NAME=CIDR/);
   });
 });
+
+describe('sample.yaml', () => {
+  it('parses with the schema', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const doc = parse(readFileSync(new URL('./sample.yaml', import.meta.url), 'utf8')) as { netflow: unknown };
+    const c = netflowSchema.parse(doc.netflow);
+    expect(c.exporters.map((e) => e.name)).toEqual(['core-ccr', 'towers']);
+    expect(c.classes.map((k) => k.name)).toEqual(['zero-rated', 'on-net']);
+  });
+});
