@@ -27,6 +27,18 @@ describe('PrefixTable', () => {
     expect(t.lookup('2001:db8:ab80::1')?.value).toBe('v6');
     expect(t.lookup('11.0.0.1')).toBeUndefined();
     expect(t.lookup('not an address')).toBeUndefined();
+    expect(t.lookup('1.2.3')).toBeUndefined();
+    expect(t.lookup('10.1.2.256')).toBeUndefined();
+    expect(t.lookup('10.1.2.3.4')).toBeUndefined();
+  });
+
+  it('a /0 matches everything of its family only', () => {
+    const t = new PrefixTable<string>();
+    t.add('0.0.0.0/0', 'all4');
+    t.add('255.255.255.255', 'bcast');
+    expect(t.lookup('192.0.2.1')).toEqual({ value: 'all4', bits: 0 });
+    expect(t.lookup('255.255.255.255')).toEqual({ value: 'bcast', bits: 32 });
+    expect(t.lookup('2001:db8::1')).toBeUndefined();
   });
 });
 

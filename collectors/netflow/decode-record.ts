@@ -205,22 +205,27 @@ function toFlow(f: Fields, ctx: RecordContext): RecordOutcome {
 
 /** Absolute start/end from whichever time form the record carries; the export time when it carries none. */
 function flowTimes(f: Fields, ctx: RecordContext): { start: number; end: number } | undefined {
+  // Plain helpers, no closures: this runs once per record.
   const init = f.initMs ?? ctx.options?.systemInitMs;
-  const rel = (up: number | undefined): number | undefined => {
-    if (up === undefined) return undefined;
-    if (ctx.uptimeMs !== undefined) return fromSysUptime(up, ctx.uptimeMs, ctx.exportMs);
-    // IPFIX has no uptime in its header: without systemInitTimeMilliseconds the value means nothing.
-    return init === undefined ? Number.NaN : fromSystemInit(up, init, ctx.exportMs);
-  };
-  const fromDelta = (us: number | undefined): number | undefined => (us === undefined ? undefined : ctx.exportMs - Math.round(us / 1000));
-  let start = f.absStart ?? rel(f.upStart) ?? fromDelta(f.deltaStartUs);
-  let end = f.absEnd ?? rel(f.upEnd) ?? fromDelta(f.deltaEndUs);
+  let start = f.absStart ?? relative(f.upStart, init, ctx) ?? beforeExport(f.deltaStartUs, ctx);
+  let end = f.absEnd ?? relative(f.upEnd, init, ctx) ?? beforeExport(f.deltaEndUs, ctx);
   if (start === undefined && end !== undefined && f.durationMs !== undefined) start = end - f.durationMs;
   if (end === undefined && start !== undefined && f.durationMs !== undefined) end = start + f.durationMs;
   start ??= end ?? ctx.exportMs;
   end ??= start;
   if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
   return { start, end };
+}
+
+function relative(up: number | undefined, init: number | undefined, ctx: RecordContext): number | undefined {
+  if (up === undefined) return undefined;
+  if (ctx.uptimeMs !== undefined) return fromSysUptime(up, ctx.uptimeMs, ctx.exportMs);
+  // IPFIX has no uptime in its header: without systemInitTimeMilliseconds the value means nothing.
+  return init === undefined ? Number.NaN : fromSystemInit(up, init, ctx.exportMs);
+}
+
+function beforeExport(us: number | undefined, ctx: RecordContext): number | undefined {
+  return us === undefined ? undefined : ctx.exportMs - Math.round(us / 1000);
 }
 
 export function formatIPv4(b: Buffer, off = 0): string {
