@@ -79,3 +79,21 @@ describe('NetflowCollector', () => {
     expect(await h.metric('wispmeter_netflow_dropped_total', { reason: 'unknown_exporter' })).toBe(3);
   });
 });
+
+describe('NetflowCollector and a refusing spool', () => {
+  it('keeps records for the next tick while the spool is full, and counts the refusal', async () => {
+    const { SpoolFullError } = await import('../pipeline/spool-types.js');
+    const spool = new MemorySpool();
+    const h = await start(spool);
+    await send(h.port, datagrams(9));
+    spool.failWith = new SpoolFullError(10, 10);
+    await h.collector.flush(false);
+    await h.collector.flush(false);
+    expect(await h.metric('wispmeter_netflow_dropped_total', { reason: 'spool_full' })).toBeGreaterThanOrEqual(1);
+    spool.failWith = undefined;
+    await h.collector.stop();
+    const want = new Map(Object.entries(truth).map(([a, t]) => [`sub-${a}`, { bytesDown: BigInt(t.in), bytesUp: BigInt(t.out) }]));
+    expect(spool.totals()).toEqual(want);
+    expect(await h.metric('wispmeter_netflow_dropped_records_total')).toBe(0);
+  });
+});

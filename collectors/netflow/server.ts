@@ -21,6 +21,8 @@ import { UsageAggregator } from './usage-aggregator.js';
 /** Spool state scope and key under which the template cache survives restarts. */
 export const STATE_SCOPE = 'netflow';
 export const TEMPLATES_KEY = 'templates';
+/** Usage records kept for a retry while the spool refuses appends (about 20 MB). */
+const MAX_PENDING_RECORDS = 100_000;
 
 export interface NetflowCollectorOptions {
   config: NetflowConfig;
@@ -106,8 +108,11 @@ export class NetflowCollector {
   flush(all = false): Promise<void> {
     const r = this.running;
     if (!r) return Promise.resolve();
-    // One flush at a time: appends stay in order and a slow fsync does not pile up timers.
-    const run = (r.flushing ?? Promise.resolve()).then(() => this.flushOnce(r, all));
+    // One flush at a time: appends stay in order and a slow fsync does not pile up timers. A failed flush is
+    // logged, never left as an unhandled rejection (that would end the daemon).
+    const run = (r.flushing ?? Promise.resolve())
+      .then(() => this.flushOnce(r, all))
+      .catch((err: unknown) => r.log.error({ err }, 'netflow: flush failed'));
     r.flushing = run;
     return run;
   }
@@ -172,9 +177,15 @@ export class NetflowCollector {
       r.persistedTemplates = text;
       r.metrics.records.inc(records.length);
     } catch (err) {
-      // NetFlow cannot ask the exporter to resend: the loss is counted, loudly, never silent.
       const reason: DropReason = err instanceof SpoolFullError ? 'spool_full' : 'spool_error';
       r.metrics.dropped.inc({ reason });
+      // Retried on the next tick while the backlog is bounded. NetFlow cannot ask the exporter to resend, so
+      // past the bound the loss is counted and logged, never silent.
+      if (!all && r.pending.length + records.length <= MAX_PENDING_RECORDS) {
+        r.pending.unshift(...records);
+        r.log.warn({ err, records: records.length }, `netflow: spool refused usage records (${reason}); retrying`);
+        return;
+      }
       r.metrics.droppedRecords.inc(records.length);
       r.log.error({ err, records: records.length }, `netflow: usage records dropped (${reason})`);
     }
