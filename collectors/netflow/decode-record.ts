@@ -214,8 +214,15 @@ function flowTimes(f: Fields, ctx: RecordContext): { start: number; end: number 
   start ??= end ?? ctx.exportMs;
   end ??= start;
   if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return undefined;
+  // A flow cannot end after the datagram that reports it was sent, nor be older than any exporter keeps one.
+  if (end > ctx.exportMs + MAX_FUTURE_MS || start < ctx.exportMs - MAX_AGE_MS) return undefined;
   return { start, end };
 }
+
+/** Slack for end times past the export time: v9/IPFIX export times are whole seconds, flow times are not. */
+const MAX_FUTURE_MS = 60_000;
+/** Oldest plausible flow start: softflowd's default maxlife is 7 days, routers' active timeouts are minutes. */
+const MAX_AGE_MS = 30 * 86_400_000;
 
 function relative(up: number | undefined, init: number | undefined, ctx: RecordContext): number | undefined {
   if (up === undefined) return undefined;

@@ -30,7 +30,8 @@ export function decodeV5(b: Buffer, exporter: string): V5Outcome {
     const bytes = BigInt(b.readUInt32BE(r + 20));
     const start = fromSysUptime(b.readUInt32BE(r + 24), uptime, headerMs);
     const end = fromSysUptime(b.readUInt32BE(r + 28), uptime, headerMs);
-    if (packets > bytes || end < start) {
+    // As for v9/IPFIX (decode-record.ts): not after the export time (+1 min), not older than 30 days.
+    if (packets > bytes || end < start || end > headerMs + 60_000 || start < headerMs - 30 * 86_400_000) {
       errors.push('bad_record');
       continue;
     }

@@ -97,3 +97,20 @@ describe('NetflowCollector and a refusing spool', () => {
     expect(await h.metric('wispmeter_netflow_dropped_records_total')).toBe(0);
   });
 });
+
+describe('NetflowCollector over IPv6', () => {
+  it('takes IPFIX from ::1 and keys its templates by that address', async () => {
+    const spool = new MemorySpool();
+    const h = await start(spool, { listen: ['[::1]:0'], static: [{ prefix: '2001:db8:1::/48', subscriber: 'carol' }] });
+    const s = createSocket('udp6');
+    for (const p of [Buffer.concat([hex(ipfixHeader(16 + IPFIX_TEMPLATE.length + IPFIX_DATA.length)), IPFIX_TEMPLATE, IPFIX_DATA])]) {
+      await new Promise<void>((r, j) => s.send(p, h.port, '::1', (e) => (e ? j(e) : r())));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    s.close();
+    await h.collector.stop();
+    // Record 1: 2001:db8::1 → 2001:db8:1::2 (carol's down, 10000); record 2 the other way (carol's up, 1000).
+    expect(spool.totals().get('carol')).toEqual({ bytesDown: 10_000n, bytesUp: 1000n });
+    expect(await h.metric('wispmeter_netflow_packets_total', { exporter: '::1', version: '10' })).toBe(1);
+  });
+});

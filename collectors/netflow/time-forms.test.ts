@@ -31,9 +31,13 @@ describe('IPFIX time forms', () => {
     expect(r.flows).toMatchObject([{ start, end }]);
   });
 
-  it('refuses flowStartSysUpTime without any system init time, and an end before the start', () => {
+  it('refuses flowStartSysUpTime without any system init time, an end before the start, and impossible times', () => {
     expect(new FlowDecoder().decode(packet('0016 0004', '00000064'), 'x', 0).errors).toEqual(['bad_record']);
     expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f5e1000 5f5e0ff6'), 'x', 0).errors).toEqual(['bad_record']);
+    // Ends 61 s after the export time; starts 31 days before it.
+    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f5e1000 5f5e103d'), 'x', 0).errors).toEqual(['bad_record']);
+    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f353180 5f5e1000'), 'x', 0).errors).toEqual(['bad_record']);
+    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f5e1000 5f5e103c'), 'x', 0).errors).toEqual([]);
   });
 });
 
