@@ -1,7 +1,7 @@
-// Decoder tests on hand-written datagrams (packets.fixture.ts): good packets first, then every malformed kind.
+// Decoder tests on hand-written datagrams (testdata/packets.ts): good packets first, then every malformed kind.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
-import { hex, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './packets.fixture.js';
+import { hex, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
 
 const EXP = '10.0.0.1';
 const ipfix = (...sets: Buffer[]): Buffer => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
 import type { FlowRecord } from './flow-record.js';
-import { hex, IPFIX, IPFIX_SAMPLING, ipfixHeader, V5, V9 } from './packets.fixture.js';
+import { hex, IPFIX, IPFIX_SAMPLING, ipfixHeader, V5, V9 } from './testdata/packets.js';
 
 /** NETFLOW_FUZZ_CASES=5000000 for a long run; the default keeps CI at a few seconds. */
 const CASES = Number(process.env['NETFLOW_FUZZ_CASES'] ?? 100_000);

@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySpool } from '../radius/memory-spool.js';
 import { netflowSchema } from './config.js';
-import { IPFIX_DATA, IPFIX_TEMPLATE, ipfixHeader, hex } from './packets.fixture.js';
+import { IPFIX_DATA, IPFIX_TEMPLATE, ipfixHeader, hex } from './testdata/packets.js';
 import { NetflowCollector } from './server.js';
 import { UNATTRIBUTED } from './usage-aggregator.js';
 

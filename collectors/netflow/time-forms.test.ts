@@ -1,7 +1,7 @@
 // Every IPFIX time form and counter kind through one-field-at-a-time templates, plus the conversion helpers.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
-import { hex, ipfixHeader, T } from './packets.fixture.js';
+import { hex, ipfixHeader, T } from './testdata/packets.js';
 import { fromNtp, fromSystemInit, fromSysUptime } from './timestamps.js';
 
 /** Template 256 = src, dst, octetDeltaCount(4) + the extra fields; one record of the given extra values. */
