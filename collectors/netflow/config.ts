@@ -1,8 +1,8 @@
 // The `netflow:` config section: listeners, exporters, static prefixes, classes, template hold and aggregation.
 import { z } from 'zod';
-// NOTE: when config/schema.ts imports netflowSchema, these primitives must move to a module that does not import
-// this one (e.g. config/primitives.ts), or the import cycle leaves them uninitialised here.
-import { byteSize, cidr, duration, listenAddress } from '../../config/schema.js';
+// From config/primitives.ts, not config/schema.ts: schema.ts imports this section, and a cycle would leave
+// these uninitialised here.
+import { byteSize, cidr, duration, listenAddress } from '../../config/primitives.js';
 
 export const exporterSchema = z.strictObject({
   /** Name of the router: the `device` of its usage records. */

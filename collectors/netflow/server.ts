@@ -3,7 +3,7 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { parseHostPort } from '../../config/schema.js';
+import { parseHostPort } from '../../config/primitives.js';
 import type { Lease } from '../pipeline/lease.js';
 import { SpoolFullError, type SpoolWriter, type StateChange } from '../pipeline/spool-types.js';
 import type { UsageRecord } from '../pipeline/usage-record.js';
