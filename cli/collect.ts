@@ -5,8 +5,8 @@ import { Pipeline } from './pipeline.js';
 
 export async function runCollect(flags: CollectFlags): Promise<void> {
   const config = resolveConfig(flags);
-  if (!config.radius || config.radius.clients.length === 0) {
-    throw new Error('nothing to collect: add radius.clients to the config, or give --radius-client CIDR=SECRET');
+  if ((!config.radius || config.radius.clients.length === 0) && !config.netflow) {
+    throw new Error('nothing to collect: add radius.clients or a netflow section to the config, or give --radius-client CIDR=SECRET or --netflow-listen HOST:PORT');
   }
   const logger = createLogger(config.log);
   const pipeline = new Pipeline(config, logger);
@@ -37,6 +37,9 @@ export async function runCollect(flags: CollectFlags): Promise<void> {
   process.on('SIGINT', onSignal);
 
   await pipeline.start();
-  const radius = pipeline.radius?.addresses().map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
-  logger.info({ dataDir: config.dataDir, radius, metrics: pipeline.metricsAddress, clients: config.radius.clients.map((c) => c.name) }, 'wispmeter collecting');
+  const show = (a: { address: string; port: number; family: string }) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+  logger.info(
+    { dataDir: config.dataDir, radius: pipeline.radius?.addresses().map(show), netflow: pipeline.netflow?.addresses().map(show), metrics: pipeline.metricsAddress, clients: config.radius?.clients.map((c) => c.name) },
+    'wispmeter collecting',
+  );
 }

@@ -26,6 +26,9 @@ commonOptions(
 )
   .option('--radius-listen <host:port>', 'RADIUS accounting listen address, repeatable (overrides radius.listen)', collectList)
   .option('--radius-client <cidr=secret>', 'allow a NAS: CIDR=SECRET or NAME@CIDR=SECRET, repeatable (adds to radius.clients)', collectList)
+  .option('--netflow-listen <host:port>', 'NetFlow/IPFIX listen address, repeatable (overrides netflow.listen)', collectList)
+  .option('--static <cidr=subscriber>', 'a static address or prefix of a subscriber, repeatable (adds to netflow.static)', collectList)
+  .option('--class <name=cidr>', 'a traffic class prefix, e.g. zero-rated=198.51.100.0/24, repeatable (adds to netflow.classes)', collectList)
   .option('--metrics-listen <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics')
   .action(async (flags) => {
     const { runCollect } = await import('./collect.js');

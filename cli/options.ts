@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { cidr, configSchema, listenAddress, type Config } from '../config/schema.js';
 import { loadConfig } from '../config/load.js';
+import { netflowSchema, parseClassFlag, parseStaticFlag } from '../collectors/netflow/config.js';
 
 export interface CommonFlags {
   config?: string;
@@ -14,6 +15,9 @@ export interface CommonFlags {
 export interface CollectFlags extends CommonFlags {
   radiusListen?: string[];
   radiusClient?: string[];
+  netflowListen?: string[];
+  static?: string[];
+  class?: string[];
   metricsListen?: string;
 }
 
@@ -40,7 +44,30 @@ export function resolveConfig(flags: CollectFlags): Config {
     }
     for (const spec of flags.radiusClient ?? []) config.radius.clients.push(parseClientFlag(spec));
   }
+  applyNetflowFlags(config, flags);
   return config;
+}
+
+/**
+ * --netflow-listen replaces netflow.listen; --static and --class add to the lists (a repeated class name gains
+ * the prefix). Any of them turns the NetFlow collector on with its defaults.
+ */
+function applyNetflowFlags(config: Config, flags: CollectFlags): void {
+  if (!flags.netflowListen?.length && !flags.static?.length && !flags.class?.length) return;
+  config.netflow ??= netflowSchema.parse({});
+  if (flags.netflowListen?.length) config.netflow.listen = flags.netflowListen.map((l) => parseOr(listenAddress, l, '--netflow-listen'));
+  for (const spec of flags.static ?? []) {
+    const s = parseStaticFlag(spec);
+    if (typeof s === 'string') throw new FlagError('--static', s.replace(/^--static /, ''));
+    config.netflow.static.push(s);
+  }
+  for (const spec of flags.class ?? []) {
+    const c = parseClassFlag(spec);
+    if (typeof c === 'string') throw new FlagError('--class', c.replace(/^--class /, ''));
+    const known = config.netflow.classes.find((k) => k.name === c.name);
+    if (known) known.prefixes.push(c.prefix);
+    else config.netflow.classes.push({ name: c.name, prefixes: [c.prefix] });
+  }
 }
 
 /** `--radius-client CIDR=SECRET` or `NAME@CIDR=SECRET`; the name defaults to the CIDR. */

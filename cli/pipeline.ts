@@ -6,6 +6,7 @@ import { parseHostPort, type Config } from '../config/schema.js';
 import { SinkRunner } from '../collectors/pipeline/sink-runner.js';
 import type { Sink } from '../collectors/pipeline/sink.js';
 import { Spool } from '../collectors/pipeline/spool.js';
+import { NetflowCollector } from '../collectors/netflow/server.js';
 import { RadiusCollector } from '../collectors/radius/server.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
@@ -28,6 +29,7 @@ export class Pipeline {
   private readonly daemon: Daemon;
   private spoolRef: Spool | undefined;
   private radiusRef: RadiusCollector | undefined;
+  private netflowRef: NetflowCollector | undefined;
   private readonly runners: SinkRunner[] = [];
   private metricsRef: MetricsServer | undefined;
 
@@ -50,6 +52,10 @@ export class Pipeline {
 
   get radius(): RadiusCollector | undefined {
     return this.radiusRef;
+  }
+
+  get netflow(): NetflowCollector | undefined {
+    return this.netflowRef;
   }
 
   get metricsAddress(): string | undefined {
@@ -133,6 +139,25 @@ export class Pipeline {
           await this.radiusRef.start();
         },
         stop: async () => this.radiusRef?.stop(),
+      });
+    }
+    if (config.netflow) {
+      const netflowConfig = config.netflow;
+      units.push({
+        name: 'netflow',
+        start: async () => {
+          this.netflowRef = new NetflowCollector({
+            config: netflowConfig,
+            spool: this.spool(),
+            logger,
+            registry: this.registry,
+            // Flows are attributed with the addresses RADIUS sessions hold at the flow's time.
+            leases: () => this.radiusRef?.leases() ?? [],
+            leaseVersion: () => this.radiusRef?.leaseVersion() ?? 0,
+          });
+          await this.netflowRef.start();
+        },
+        stop: async () => this.netflowRef?.stop(),
       });
     }
     if (config.metrics.listen) {

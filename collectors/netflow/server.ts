@@ -29,8 +29,13 @@ export interface NetflowCollectorOptions {
   spool: SpoolWriter;
   logger: Logger;
   registry: Registry;
-  /** RADIUS leases (RadiusCollector.leases()); re-read on every flush tick. */
+  /** RADIUS leases (RadiusCollector.leases()); re-read on every flush tick, and at once when leaseVersion changes. */
   leases?: () => Lease[];
+  /**
+   * RadiusCollector.leaseVersion(): checked per datagram, so a session that starts or stops is in the address map
+   * for the very next flow, not up to a flush interval later.
+   */
+  leaseVersion?: () => number;
   now?: () => number;
   /** How often buckets are flushed, held sets expired and templates persisted. */
   flushIntervalMs?: number;
@@ -43,6 +48,8 @@ interface Running {
   aggregator: UsageAggregator;
   exporters: PrefixTable<ExporterInfo>;
   subscribers: SubscriberMap;
+  /** The leaseVersion `subscribers` was built at. */
+  leaseVersion: number;
   metrics: NetflowMetrics;
   drops: DropLog;
   sockets: Socket[];
@@ -80,6 +87,7 @@ export class NetflowCollector {
     const r: Running = {
       log, decoder, aggregator, exporters,
       subscribers: this.buildSubscribers(),
+      leaseVersion: this.opts.leaseVersion?.() ?? 0,
       accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator }),
       metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports })),
       drops: new DropLog(log, 10_000, () => this.now()),
@@ -141,6 +149,11 @@ export class NetflowCollector {
       const exporter = this.opts.config.exporters.length ? r.exporters.lookup(address)?.value : { name: address };
       if (!exporter) return this.drop(r, 'unknown_exporter', { source });
       const out = r.decoder.decode(msg, address, this.now());
+      const leaseVersion = this.opts.leaseVersion?.();
+      if (leaseVersion !== undefined && leaseVersion !== r.leaseVersion) {
+        r.subscribers = this.buildSubscribers();
+        r.leaseVersion = leaseVersion;
+      }
       r.metrics.packets.inc({ exporter: exporter.name, version: msg.length >= 2 ? String(msg.readUInt16BE(0)) : 'none' });
       for (const e of out.errors) {
         r.metrics.decodeErrors.inc({ reason: e });
@@ -167,6 +180,7 @@ export class NetflowCollector {
       r.drops.drop('no_template', { source: '(hold queue)', detail: `${expired} data sets whose template never came` });
     }
     r.subscribers = this.buildSubscribers();
+    if (this.opts.leaseVersion) r.leaseVersion = this.opts.leaseVersion();
     const records = r.pending.splice(0).concat(r.aggregator.flush(all ? Number.POSITIVE_INFINITY : now, 5000));
     const snapshot = r.decoder.snapshot();
     const text = JSON.stringify(snapshot);

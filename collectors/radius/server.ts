@@ -99,6 +99,11 @@ export class RadiusCollector {
     return this.running?.sessions.leases() ?? [];
   }
 
+  /** Changes whenever leases() would answer differently: readers rebuild their address maps only then. */
+  leaseVersion(): number {
+    return this.running?.sessions.leaseVersion ?? 0;
+  }
+
   /** Stops accepting, waits for in-flight appends (their responses still go out), closes sockets. Runs once. */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();

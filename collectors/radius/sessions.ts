@@ -42,6 +42,7 @@ export interface SessionTableOptions {
 
 export class SessionTable {
   private readonly sessions = new Map<string, SessionState>();
+  private leaseChanges = 0;
 
   constructor(private readonly opts: SessionTableOptions) {}
 
@@ -169,6 +170,11 @@ export class SessionTable {
   }
 
   /** Current and recently closed leases (closed sessions are kept for closedSessionRetention). */
+  /** Bumped whenever a commit changes any session's leases, so a reader can rebuild its address map only then. */
+  get leaseVersion(): number {
+    return this.leaseChanges;
+  }
+
   leases(): Lease[] {
     const out: Lease[] = [];
     for (const s of this.sessions.values()) {
@@ -194,12 +200,17 @@ export class SessionTable {
       changes: durable ? updates.map(([key, value]) => ({ scope: STATE_SCOPE, key, value })) : [],
       commit: () => {
         for (const [k, v] of updates) {
+          if (leaseSignature(this.sessions.get(k)) !== leaseSignature(v ?? undefined)) this.leaseChanges++;
           if (v === null) this.sessions.delete(k);
           else this.sessions.set(k, v);
         }
       },
     };
   }
+}
+
+function leaseSignature(s: SessionState | undefined): string {
+  return s ? s.leases.map((l) => `${l.kind} ${l.prefix} ${l.from} ${l.to ?? ''}`).join('|') : '';
 }
 
 function fresh(nas: string, ev: AccountingEvent, generation: number, now: number): SessionState {
