@@ -11,7 +11,7 @@ import { writeRadclientFile } from './radius/accounting-load.js';
 import { runRadclient } from './radius/radclient.js';
 import { freePort } from './servers/free-port.js';
 import { startInfluxd, type InfluxdServer } from './servers/influxd.js';
-import { usageJson } from './wispmeter/cli-run.js';
+import { runCli, usageJson } from './wispmeter/cli-run.js';
 import { metricSum, startCollector, type CollectorProcess } from './wispmeter/collector-process.js';
 
 const SECRET = 'flows-secret';
@@ -43,10 +43,12 @@ describe('NetFlow v5/v9/IPFIX end to end (softflowd, radclient, influxd)', () =>
   it.each([5, 9, 10] as const)('softflowd -v %i: per-subscriber totals equal mkpcap to the byte, in both stores', async (version) => {
     const addresses = Object.keys(truth).sort();
     expect(addresses.length).toBeGreaterThanOrEqual(50);
-    // Every other address is a PPPoE subscriber whose address comes from RADIUS; the rest are static customers.
-    const viaRadius = addresses.filter((_, i) => i % 2 === 0);
-    const viaStatic = addresses.filter((_, i) => i % 2 === 1);
-    const name = (a: string) => (viaRadius.includes(a) ? `pppoe-${a}` : `static-${a}`);
+    // Every other address is a PPPoE subscriber whose address comes from RADIUS; the rest are static customers,
+    // but for one address nobody holds: its traffic must show up as unattributed, not vanish.
+    const orphan = addresses.at(-1)!;
+    const viaRadius = addresses.filter((a, i) => i % 2 === 0 && a !== orphan);
+    const viaStatic = addresses.filter((a, i) => i % 2 === 1 && a !== orphan);
+    const name = (a: string) => (a === orphan ? '(unattributed)' : viaRadius.includes(a) ? `pppoe-${a}` : `static-${a}`);
 
     const database = `flows_v${version}`;
     await fetch(`${influx.url}/query?${new URLSearchParams({ q: `CREATE DATABASE "${database}"` })}`, { method: 'POST' });
@@ -66,6 +68,7 @@ netflow:
   exporters: [{ name: edge-1, address: 127.0.0.1 }]
   static:
 ${viaStatic.map((a) => `    - { prefix: ${a}, subscriber: ${name(a)} }`).join('\n')}
+  classes: [{ name: zero-rated, prefixes: [198.51.100.0/24] }]
 stores:
   influx: { version: 1, url: "${influx.url}", database: ${database} }
 `,
@@ -83,7 +86,10 @@ stores:
 
     await replayWithSoftflowd(capture, `127.0.0.1:${netflowPort}`, version);
 
-    const want = new Map(addresses.map((a) => [name(a), { bytesDown: BigInt(truth[a]!.in), bytesUp: BigInt(truth[a]!.out) }]));
+    // Unattributed flows are stored with all their bytes as down (there is no subscriber side to call up).
+    const want = new Map(addresses.map((a) => [name(a), a === orphan
+      ? { bytesDown: BigInt(truth[a]!.in + truth[a]!.out), bytesUp: 0n }
+      : { bytesDown: BigInt(truth[a]!.in), bytesUp: BigInt(truth[a]!.out) }]));
     const all = [...want.values()].reduce((n, t) => n + t.bytesDown + t.bytesUp, 0n);
     const window = ['--from', new Date((startS - 86_400) * 1000).toISOString(), '--to', new Date(Date.now() + 86_400_000).toISOString(), '--source', 'netflow'];
     // Buckets are flushed on a 5 s timer, then the stores catch up: wait until every byte is stored.
@@ -102,10 +108,19 @@ stores:
     expect(sort(await usageJson(['--config', collector.configFile, '--store', 'embedded', ...window]))).toEqual(sort(want));
     expect(sort(await usageJson(['--config', collector.configFile, '--store', 'influx', ...window]))).toEqual(sort(want));
 
+    // The zero-rated class (flows to or from 198.51.100.0/24) is visible per subscriber in the store and in metrics.
+    const byClass = await runCli(['usage', '--config', collector.configFile, ...window, '--by', 'class', '--format', 'json']);
+    const rows = JSON.parse(byClass.stdout) as { subscriber: string; class: string; bytesDown: number; bytesUp: number }[];
+    const zeroRated = rows.filter((r) => r.class === 'zero-rated' && r.subscriber !== '(unattributed)').reduce((n, r) => n + r.bytesDown + r.bytesUp, 0);
+    expect(zeroRated).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.class === '').length).toBeGreaterThan(0);
+
     const m = await collector.metrics();
+    const orphanBytes = truth[orphan]!.in + truth[orphan]!.out;
     expect(metricSum(m, 'wispmeter_netflow_decode_errors_total')).toBe(0);
-    expect(metricSum(m, 'wispmeter_netflow_octets_total', { attribution: 'subscriber' })).toBe(Number(all));
-    expect(metricSum(m, 'wispmeter_netflow_octets_total', { attribution: 'unattributed' })).toBe(0);
+    expect(metricSum(m, 'wispmeter_netflow_octets_total', { attribution: 'subscriber' })).toBe(Number(all) - orphanBytes);
+    expect(metricSum(m, 'wispmeter_netflow_octets_total', { attribution: 'unattributed' })).toBe(orphanBytes);
+    expect(metricSum(m, 'wispmeter_netflow_octets_total', { attribution: 'subscriber', class: 'zero-rated' })).toBe(zeroRated);
     await collector.proc.stop();
     expect(collector.proc.exit()?.code).toBe(0);
   });
