@@ -1,5 +1,5 @@
 // Walks one v9/IPFIX data or options record by its template; reads the fields we use and skips the rest.
-import { formatIPv6 } from '../radius/ip.js';
+import { formatIPv6 } from '../pipeline/ip.js';
 import type { DecodeErrorReason } from './decode-error.js';
 import type { FlowRecord } from './flow-record.js';
 import { IE, VARIABLE_LENGTH } from './information-elements.js';

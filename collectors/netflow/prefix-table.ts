@@ -1,5 +1,5 @@
 // Longest-prefix match over IPv4 and IPv6 prefixes: one hash map per prefix length present, longest first.
-import { normalizeAddress, parseCidr } from '../radius/ip.js';
+import { normalizeAddress, parseCidr } from '../pipeline/ip.js';
 
 export interface PrefixMatch<T> {
   value: T;

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySpool } from '../radius/memory-spool.js';
+import { MemorySpool } from '../pipeline/memory-spool.js';
 import { netflowSchema } from './config.js';
 import { IPFIX_DATA, IPFIX_TEMPLATE, ipfixHeader, hex } from './testdata/packets.js';
 import { NetflowCollector } from './server.js';

@@ -1,6 +1,6 @@
 // NAS clients by source address: the most specific configured prefix wins; IPv4-mapped IPv6 matches IPv4.
 import type { RadiusClientConfig } from '../../config/schema.js';
-import { cidrContains, normalizeAddress, parseCidr, type Cidr } from './ip.js';
+import { cidrContains, normalizeAddress, parseCidr, type Cidr } from '../pipeline/ip.js';
 
 export interface NasClient {
   name: string;

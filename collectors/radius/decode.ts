@@ -1,6 +1,6 @@
 // Decodes RADIUS packets (RFC 2865 §3, §5) from untrusted bytes into typed attributes; never throws.
 import type { AttributeType, Dictionary } from './dictionary.js';
-import { formatIPv6 } from './ip.js';
+import { formatIPv6 } from '../pipeline/ip.js';
 
 /*
  * Why our own decoder and not `radius`.decode() (v1.1.4), checked against RFC 2865/2866/2869/6929:

@@ -3,7 +3,7 @@ import { isIPv4 } from 'node:net';
 import type { AttributeDef, Dictionary } from './dictionary.js';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH, VENDOR_SPECIFIC, type RadiusPacket } from './decode.js';
 import { accountingRequestAuthenticator, messageAuthenticator, responseAuthenticator } from './authenticator.js';
-import { parseIPv4, parseIPv6 } from './ip.js';
+import { parseIPv4, parseIPv6 } from '../pipeline/ip.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
 export const CODE_ACCOUNTING_RESPONSE = 5;

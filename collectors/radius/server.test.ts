@@ -13,7 +13,7 @@ import { generateSessions } from '../../scripts/gen-radius-fixtures.js';
 import { sendAccounting } from './client.js';
 import { defaultDictionary } from './dictionary.js';
 import { buildAccountingRequest, encodeAttribute, type AttributeInput } from './encode.js';
-import { MemorySpool } from './memory-spool.js';
+import { MemorySpool } from '../pipeline/memory-spool.js';
 import { RadiusCollector } from './server.js';
 
 const SECRET = 'loopback-secret-42';

@@ -1,6 +1,6 @@
 // An in-memory SpoolWriter for tests: keeps entries and state, with a controllable delay and failure.
-import type { SpoolEntry, SpoolWriter } from '../pipeline/spool-types.js';
-import type { UsageRecord } from '../pipeline/usage-record.js';
+import type { SpoolEntry, SpoolWriter } from './spool-types.js';
+import type { UsageRecord } from './usage-record.js';
 
 export class MemorySpool implements SpoolWriter {
   readonly entries: SpoolEntry[] = [];

@@ -1,4 +1,4 @@
-// IP address parsing and formatting for RADIUS values and NAS source matching (IPv4, IPv6, CIDR).
+// IP address parsing and formatting for every collector: RADIUS values, NAS and exporter matching, flow prefixes.
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** RFC 5952 text form of a 16-octet IPv6 address (longest zero run compressed, lower case). */
