@@ -9,7 +9,9 @@ import { SpoolFullError, type SpoolWriter, type StateChange } from '../pipeline/
 import type { UsageRecord } from '../pipeline/usage-record.js';
 import { SubscriberMap } from './attribution.js';
 import type { NetflowConfig } from './config.js';
-import { DropLog } from './drop-log.js';
+import { DropLog } from '../pipeline/drop-log.js';
+import { bindUdp } from '../pipeline/udp-listen.js';
+import type { DecodeErrorReason } from './decode-error.js';
 import { FlowAccounting, type ExporterInfo } from './flow-accounting.js';
 import { FlowDecoder } from './flow-decoder.js';
 import { createNetflowMetrics, type DropReason, type NetflowMetrics } from './metrics.js';
@@ -51,7 +53,7 @@ interface Running {
   /** The leaseVersion `subscribers` was built at. */
   leaseVersion: number;
   metrics: NetflowMetrics;
-  drops: DropLog;
+  drops: DropLog<DropReason | DecodeErrorReason>;
   sockets: Socket[];
   pending: UsageRecord[];
   persistedTemplates: string;
@@ -82,7 +84,7 @@ export class NetflowCollector {
     const exporters = new PrefixTable<ExporterInfo>();
     for (const e of config.exporters) exporters.add(e.address, e.samplingInterval === undefined ? { name: e.name } : { name: e.name, samplingInterval: e.samplingInterval });
     const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
-    const sockets = await bindAll(config.listen, config.receiveBuffer, log);
+    const sockets = await bindUdp(config.listen, { component: 'netflow', receiveBuffer: config.receiveBuffer, warnWhenCapped: true, log });
     const ports = sockets.map((s) => s.address().port);
     const r: Running = {
       log, decoder, aggregator, exporters,
@@ -90,7 +92,7 @@ export class NetflowCollector {
       leaseVersion: this.opts.leaseVersion?.() ?? 0,
       accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator }),
       metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports })),
-      drops: new DropLog(log, 10_000, () => this.now()),
+      drops: new DropLog<DropReason | DecodeErrorReason>(log, 'netflow drop', 10_000, () => this.now()),
       sockets,
       pending: [],
       persistedTemplates: JSON.stringify(decoder.snapshot()),
@@ -215,52 +217,3 @@ export class NetflowCollector {
   }
 }
 
-/** Binds every listen address with a large receive buffer; logs what the kernel granted and how to raise it. */
-async function bindAll(listen: readonly string[], receiveBuffer: number, log: Logger): Promise<Socket[]> {
-  const targets = listen.map((l) => {
-    const hp = parseHostPort(l);
-    if (!hp) throw new Error(`netflow: bad listen address "${l}"`);
-    return hp;
-  });
-  const sockets: Socket[] = [];
-  try {
-    for (const { host, port } of targets) {
-      const v6 = isIPv6(host);
-      // As in the RADIUS collector: [::] beside 0.0.0.0 on the same port must be IPv6-only to bind at all.
-      const ipv6Only = v6 && targets.some((t) => !isIPv6(t.host) && t.port === port);
-      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind({ address: host, port }, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      }).catch((err: unknown) => {
-        socket.close();
-        throw new Error(`netflow: cannot listen on ${v6 ? `[${host}]` : host}:${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      });
-      socket.on('error', (err) => log.error({ err }, 'netflow: socket error'));
-      sockets.push(socket);
-      setReceiveBuffer(socket, receiveBuffer, `${host}:${port}`, log);
-    }
-  } catch (err) {
-    for (const s of sockets) s.close();
-    throw err;
-  }
-  return sockets;
-}
-
-function setReceiveBuffer(socket: Socket, wanted: number, where: string, log: Logger): void {
-  try {
-    socket.setRecvBufferSize(wanted);
-  } catch (err) {
-    log.warn({ err, where }, 'netflow: could not set the receive buffer');
-  }
-  // Linux reports twice what it granted (the doubling covers its bookkeeping); a cap shows as less than asked.
-  const granted = socket.getRecvBufferSize();
-  if (granted < wanted) {
-    log.warn({ where, wanted, granted }, `netflow: receive buffer capped by the kernel; bursts will be lost. Raise it: sysctl -w net.core.rmem_max=${wanted}`);
-  } else {
-    log.info({ where, granted }, 'netflow: receive buffer');
-  }
-}

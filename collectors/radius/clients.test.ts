@@ -1,7 +1,6 @@
 // NAS lookup tests: most specific prefix wins, IPv4-mapped IPv6 sources match IPv4 prefixes, families stay apart.
 import { describe, expect, it } from 'vitest';
 import { ClientTable } from './clients.js';
-import { DropLog } from './drop-log.js';
 
 describe('ClientTable', () => {
   const table = new ClientTable([
@@ -25,23 +24,5 @@ describe('ClientTable', () => {
     ['not-an-ip', undefined],
   ])('%s → %s', (addr, name) => {
     expect(table.lookup(addr)?.name).toBe(name);
-  });
-});
-
-describe('DropLog', () => {
-  it('logs at most one line per reason per 10 s, carrying the count', () => {
-    const lines: { reason: string; count: number }[] = [];
-    const logger = { warn: (o: { reason: string; count: number }) => lines.push(o) };
-    let now = 0;
-    const log = new DropLog(logger as never, 10_000, () => now);
-    for (let i = 0; i < 5; i++) log.drop('bad_authenticator', { source: '10.0.0.1:1' });
-    log.drop('too_short', { source: '10.0.0.1:1' });
-    now = 10_000;
-    log.drop('bad_authenticator', { source: '10.0.0.1:1' });
-    log.drop('bad_authenticator', { source: '10.0.0.1:1' });
-    log.flush();
-    expect(lines.map((l) => [l.reason, l.count])).toEqual([
-      ['bad_authenticator', 1], ['too_short', 1], ['bad_authenticator', 5], ['bad_authenticator', 1],
-    ]);
   });
 });

@@ -11,7 +11,8 @@ import { verifyAccountingRequest, verifyStatusServer } from './authenticator.js'
 import { ClientTable, type NasClient } from './clients.js';
 import { decodePacket, type RadiusPacket } from './decode.js';
 import { defaultDictionary, type Dictionary } from './dictionary.js';
-import { DropLog } from './drop-log.js';
+import { DropLog } from '../pipeline/drop-log.js';
+import { bindUdp } from '../pipeline/udp-listen.js';
 import { DuplicateCache } from './duplicate-cache.js';
 import { buildAccountingResponse, buildStatusServerResponse, CODE_ACCOUNTING_REQUEST, CODE_STATUS_SERVER } from './encode.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -44,7 +45,7 @@ interface Running {
   duplicates: DuplicateCache;
   locks: KeyedLock;
   metrics: RadiusMetrics;
-  drops: DropLog;
+  drops: DropLog<DropReason>;
   sockets: Socket[];
   inFlight: Set<Promise<void>>;
   sweepTimer: NodeJS.Timeout;
@@ -67,7 +68,8 @@ export class RadiusCollector {
     const sessions = new SessionTable(config);
     const skipped = sessions.load(this.opts.spool.state(STATE_SCOPE));
     if (skipped) log.warn({ skipped }, 'radius: ignored spool state entries that are not sessions');
-    const sockets = await bindAll(config.listen, log);
+    // 4 MiB: the burst of accounting after a NAS reboot; a smaller grant only means NAS retries, so no warning.
+    const sockets = await bindUdp(config.listen, { component: 'radius', receiveBuffer: 4 * 1024 * 1024, warnWhenCapped: false, log });
     const r: Running = {
       log,
       dict: this.opts.dictionary ?? defaultDictionary(),
@@ -76,7 +78,7 @@ export class RadiusCollector {
       duplicates: new DuplicateCache(config.duplicateWindow),
       locks: new KeyedLock(),
       metrics: createRadiusMetrics(registry, () => sessions.openCounts()),
-      drops: new DropLog(log, 10_000, () => this.now()),
+      drops: new DropLog<DropReason>(log, 'radius packet dropped', 10_000, () => this.now()),
       sockets,
       inFlight: new Set(),
       sweepTimer: setInterval(() => void this.sweep(), sweepInterval(config)),
@@ -266,46 +268,4 @@ function sweepInterval(config: RadiusConfig): number {
   return Math.max(1000, Math.min(60_000, config.staleSessionTimeout / 4, config.closedSessionRetention / 4));
 }
 
-/**
- * Binds every listen address. An IPv6 wildcard is made IPv6-only when an IPv4 socket shares its port
- * (otherwise Linux's dual-stack [::] would collide with 0.0.0.0); alone, it stays dual-stack and IPv4
- * senders arrive as ::ffff:a.b.c.d, which the client table maps back to IPv4.
- */
-async function bindAll(listen: readonly string[], log: Logger): Promise<Socket[]> {
-  const targets = listen.map((l) => {
-    const hp = parseHostPort(l);
-    if (!hp) throw new Error(`radius: bad listen address "${l}"`);
-    return hp;
-  });
-  const sockets: Socket[] = [];
-  try {
-    for (const { host, port } of targets) {
-      const v6 = isIPv6(host);
-      const ipv6Only = v6 && targets.some((t) => !isIPv6(t.host) && t.port === port);
-      const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', ipv6Only });
-      await new Promise<void>((resolve, reject) => {
-        socket.once('error', reject);
-        socket.bind({ address: host, port }, () => {
-          socket.off('error', reject);
-          resolve();
-        });
-      }).catch((err: unknown) => {
-        socket.close();
-        throw new Error(`radius: cannot listen on ${v6 ? `[${host}]` : host}:${port}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      });
-      // A socket error after bind must never crash the daemon.
-      socket.on('error', (err) => log.error({ err }, 'radius: socket error'));
-      try {
-        socket.setRecvBufferSize(4 * 1024 * 1024); // bursts after a NAS reboot; capped by net.core.rmem_max
-      } catch {
-        /* keep the OS default */
-      }
-      sockets.push(socket);
-    }
-  } catch (err) {
-    for (const s of sockets) s.close();
-    throw err;
-  }
-  return sockets;
-}
 
