@@ -162,12 +162,21 @@ export class NetflowCollector {
         r.drops.drop(e, { source, exporter: exporter.name });
       }
       if (out.flows.length) r.metrics.flows.inc({ exporter: exporter.name }, out.flows.length);
+      // Octets are summed per (attribution, class) over the datagram and counted once per label set: a labelled
+      // prom-client update per flow was an eighth of the collector's time at 200k flows/s.
+      const octets = new Map<string, { attribution: string; class: string; n: bigint }>();
       for (const f of out.flows) {
         r.pending.push(...r.accounting.add(f, exporter));
         const last = r.accounting.last;
-        // prom-client counters are doubles: exact to 2^53 octets (8 PB), ample for a metric (the store keeps bigints).
-        if (last.octets) r.metrics.octets.inc({ attribution: last.kind, class: last.class || 'default' }, Number(last.octets));
+        if (!last.octets) continue;
+        const cls = last.class || 'default';
+        const key = `${last.kind}\0${cls}`;
+        const sum = octets.get(key);
+        if (sum) sum.n += last.octets;
+        else octets.set(key, { attribution: last.kind, class: cls, n: last.octets });
       }
+      // prom-client counters are doubles: exact to 2^53 octets (8 PB), ample for a metric (the store keeps bigints).
+      for (const o of octets.values()) r.metrics.octets.inc({ attribution: o.attribution, class: o.class }, Number(o.n));
     } catch (err) {
       r.metrics.decodeErrors.inc({ reason: 'internal_error' });
       r.drops.drop('internal_error', { source, detail: err instanceof Error ? err.message : String(err) });
