@@ -34,6 +34,17 @@ const MIGRATIONS: readonly Migration[] = [
     why: 'traffic class per record, for NetFlow prefix lists (zero-rated, on-net); "" for sources without classes',
     sql: `ALTER TABLE usage_record ADD COLUMN class TEXT NOT NULL DEFAULT '';`,
   },
+  {
+    version: 3,
+    why: 'a covering index for per-subscriber usage reads: bench/rating spent 80% of rating a month in table lookups',
+    // Every column the usage query reads, after the two it seeks on: SQLite answers from the index alone instead
+    // of fetching each row from a table laid out by arrival time.
+    sql: `
+      DROP INDEX usage_record_subscriber_end;
+      CREATE INDEX usage_record_subscriber_end_covering
+        ON usage_record (subscriber, end_ms, source, class, bytes_down, bytes_up);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
