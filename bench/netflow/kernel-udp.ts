@@ -1,6 +1,7 @@
 // Kernel-side UDP figures for the bench: per-socket drops and queue (/proc/net/udp), RcvbufErrors, rmem_max.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { udpSockets } from '../../collectors/pipeline/proc-net-udp.js';
 
 export interface UdpSocketState {
   /** Datagrams the kernel dropped on sockets bound to the port since they opened (receive buffer full). */
@@ -13,24 +14,8 @@ export interface UdpSocketState {
 
 /** The `drops` and `rx_queue` columns of /proc/net/udp and udp6 for sockets bound to this local port. */
 export function udpSocketState(port: number): UdpSocketState {
-  const state: UdpSocketState = { drops: 0, rxQueue: 0, sockets: 0 };
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
-      const cols = line.trim().split(/\s+/);
-      if (parseInt(cols[1]?.split(':')[1] ?? '', 16) !== port) continue;
-      state.sockets++;
-      state.rxQueue += parseInt(cols[4]?.split(':')[1] ?? '0', 16) || 0;
-      state.drops += Number(cols[cols.length - 1]) || 0;
-    }
-  }
-  return state;
+  const rows = udpSockets([port], (f) => readFileSync(f, 'utf8'));
+  return { drops: rows.reduce((n, r) => n + r.drops, 0), rxQueue: rows.reduce((n, r) => n + r.rxQueue, 0), sockets: rows.length };
 }
 
 /** Host-wide UDP counters from /proc/net/snmp (every socket, including other programs' on this host). */

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DECODE_ERROR_REASONS } from './decode-error.js';
+import { udpSockets } from '../pipeline/proc-net-udp.js';
 
 /** Datagrams or records dropped outside the decoder. A closed set, each a label of wispmeter_netflow_dropped_total. */
 export type DropReason = 'unknown_exporter' | 'shutting_down' | 'spool_full' | 'spool_error';
@@ -41,21 +42,7 @@ export function createNetflowMetrics(registry: Registry, state: () => { heldSets
   };
 }
 
-/** Sum of the `drops` column of /proc/net/udp and udp6 for sockets bound to these local ports (Linux only). */
+/** Kernel drops (receive buffer full) summed over the sockets bound to these local ports (Linux only). */
 export function socketDrops(ports: readonly number[]): number {
-  let n = 0;
-  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      const port = parseInt(cols[1]?.split(':')[1] ?? '', 16);
-      if (ports.includes(port)) n += Number(cols[cols.length - 1]) || 0;
-    }
-  }
-  return n;
+  return udpSockets(ports, (f) => readFileSync(f, 'utf8')).reduce((n, r) => n + r.drops, 0);
 }
