@@ -4,23 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
 import type { FlowRecord } from './flow-record.js';
 import { hex, IPFIX, IPFIX_SAMPLING, ipfixHeader, V5, V9 } from './testdata/packets.js';
+import { mulberry32 } from '../../scripts/prng.js';
 
 /** NETFLOW_FUZZ_CASES=5000000 for a long run; the default keeps CI at a few seconds. */
 const CASES = Number(process.env['NETFLOW_FUZZ_CASES'] ?? 100_000);
 const SEED = Number(process.env['NETFLOW_FUZZ_SEED'] ?? 20261126);
 const HOLD_MAX_BYTES = 256 * 1024;
 
-/** mulberry32: small, fast, deterministic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const corpus: Buffer[] = [V5, V9, IPFIX, Buffer.concat([hex(ipfixHeader(16 + IPFIX_SAMPLING.length)), IPFIX_SAMPLING])];
 const HAND = corpus.length;
