@@ -187,12 +187,8 @@ export class Pipeline {
     const spool = this.spool();
     for (const consumer of spool.consumerNames()) {
       if (names.includes(consumer)) continue;
-      logger(this.logger).warn({ consumer }, 'sink no longer configured: dropping its spool offset (its undelivered records will not be sent to it)');
+      this.logger.child({ component: 'pipeline' }).warn({ consumer }, 'sink no longer configured: dropping its spool offset (its undelivered records will not be sent to it)');
       await spool.dropConsumer(consumer);
     }
   }
-}
-
-function logger(l: Logger): Logger {
-  return l.child({ component: 'pipeline' });
 }
