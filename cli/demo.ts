@@ -84,11 +84,7 @@ function checkExpected(fixtures: string, rows: readonly UsageTotal[]): void {
   process.stderr.write(`every subscriber's total equals ${file}\n`);
 }
 
+/** The file as given when it exists, else the same path inside the package (for `npm run demo` from elsewhere). */
 function resolveFixture(file: string): string {
-  try {
-    readFileSync(file);
-    return resolve(file);
-  } catch {
-    return join(ROOT, file);
-  }
+  return existsSync(file) ? resolve(file) : join(ROOT, file);
 }
