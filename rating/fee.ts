@@ -6,7 +6,8 @@ export interface UsageEvidence {
   /** The queries the store ran (SQL or InfluxQL). */
   queries: string[];
   store: string;
-  step: '5m' | '1h' | '1d';
+  /** Bucket size the rows were read at; 'total' is one sum per stretch of the period between plan changes, starts, ends and suspensions. */
+  step: '5m' | '1h' | '1d' | 'total';
   subscribers: string[];
   /** [from, to) UTC ISO spans the usage was read over (active service only). */
   spans: { from: string; to: string }[];

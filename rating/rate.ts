@@ -10,7 +10,7 @@ import type { Fee, RatedInvoice } from './fee.js';
 import { ONE, roundMoney, sum, ZERO } from './money.js';
 import { piecesOf } from './proration.js';
 import { summarizeTaxes, type TaxPolicy, taxLine } from './tax.js';
-import { ALL_SOURCES, type CustomerUsage, needsFiveMinuteStep, needsPerSourceRows, type UsageRow } from './usage.js';
+import { ALL_SOURCES, type CustomerUsage, needsFiveMinuteStep, needsPerSourceRows, type UsageGrain, type UsageRow } from './usage.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -31,18 +31,35 @@ function plansInPeriod(catalog: Catalog, c: Customer, period: Period): Plan[] {
 }
 
 /**
- * The coarsest step that still rates correctly: 5 minutes for percentile charges and for windows or zones that do
- * not cut on the hour, otherwise 1 hour (hourly buckets follow local midnight in whole-hour zones; UTC day
- * buckets would not, so '1d' is never used for rating).
+ * The coarsest grain that still rates correctly: 5 minutes for percentile charges and for windows in zones or at
+ * times that do not cut on the hour, 1 hour for other time-of-day windows (hourly buckets follow local midnight in
+ * whole-hour zones; UTC day buckets would not, so '1d' is never used for rating), and otherwise one total per
+ * segment of the period (usageSegments): the store sums, and rating reads one row per subscriber and segment.
  */
-export function usageStepFor(catalog: Catalog, c: Customer, period: Period): Step {
+export function usageStepFor(catalog: Catalog, c: Customer, period: Period): UsageGrain {
+  let grain: UsageGrain = 'total';
   for (const plan of plansInPeriod(catalog, c, period)) {
     for (const ch of plan.charges) {
       if (ch.model === 'percentile') return '5m';
-      if ('usage' in ch && needsFiveMinuteStep(ch.usage, c.timezone, period)) return '5m';
+      if (!('usage' in ch) || ch.usage.unmetered.length === 0) continue;
+      if (needsFiveMinuteStep(ch.usage, c.timezone, period)) return '5m';
+      grain = '1h';
     }
   }
-  return '1h';
+  return grain;
+}
+
+/** The stretches of the period between every cut of the customer's subscriptions: starts, ends, plan changes, suspensions. */
+export function usageSegments(c: Customer, period: Period): Period[] {
+  const cuts = new Set([period.from, period.to]);
+  for (const sub of c.subscriptions) for (const p of piecesOf(sub, period, c.timezone)) cuts.add(p.from).add(p.to);
+  const sorted = [...cuts].sort((a, b) => a - b);
+  return sorted.slice(1).map((to, i) => ({ from: sorted[i]!, to }));
+}
+
+/** The [from, to) ranges to query: the whole period per bucket step, or one per segment for totals. */
+function readRanges(c: Customer, period: Period, grain: UsageGrain): Period[] {
+  return grain === 'total' ? usageSegments(c, period) : [period];
 }
 
 /** True when a charge of the customer's plans in the period uses source precedence. */
@@ -54,7 +71,7 @@ export function usagePerSourceFor(catalog: Catalog, c: Customer, period: Period)
  * The store queries for one read: split by class always (zero-rated classes need it; RADIUS-only stores answer
  * class "" and nothing more), and once per source when precedence is needed, tagging each row with its source.
  */
-async function queryTagged(store: UsageStore, base: { from: number; to: number; step: Step; subscriber?: string }, perSource: boolean): Promise<{ rows: UsageRow[]; queries: string[] }> {
+async function queryTagged(store: UsageStore, base: { from: number; to: number; step?: Step; subscriber?: string }, perSource: boolean): Promise<{ rows: UsageRow[]; queries: string[] }> {
   if (!perSource) {
     const a = await store.queryUsage({ ...base, byClass: true });
     return { rows: a.rows, queries: [a.query] };
@@ -155,15 +172,18 @@ export function rateCustomer(catalog: Catalog, c: Customer, periodLabel: string,
   };
 }
 
-/** Reads a customer's usage for a period through the store interface (queries per identity, and per source if needed). */
-export async function readCustomerUsage(store: UsageStore, c: Customer, period: Period, step: Step, perSource = false): Promise<CustomerUsage> {
+/** Reads a customer's usage for a period through the store interface (queries per identity and range, and per source if needed). */
+export async function readCustomerUsage(store: UsageStore, c: Customer, period: Period, step: UsageGrain, perSource = false): Promise<CustomerUsage> {
   const subscribers = subscribersOf(c);
   const rows: UsageRow[] = [];
   const queries: string[] = [];
-  for (const subscriber of subscribers) {
-    const answer = await queryTagged(store, { from: period.from, to: period.to, subscriber, step }, perSource);
-    rows.push(...answer.rows);
-    queries.push(...answer.queries);
+  const bucket = step === 'total' ? {} : { step };
+  for (const range of readRanges(c, period, step)) {
+    for (const subscriber of subscribers) {
+      const answer = await queryTagged(store, { from: range.from, to: range.to, subscriber, ...bucket }, perSource);
+      rows.push(...answer.rows);
+      queries.push(...answer.queries);
+    }
   }
   rows.sort((a, b) => compareUsageTotals(a, b) || ((a.source ?? '') < (b.source ?? '') ? -1 : (a.source ?? '') > (b.source ?? '') ? 1 : 0));
   return { store: store.name, step, queries, subscribers, rows };
@@ -201,28 +221,33 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
       invoices.set(c.id, rateCustomer(catalog, c, periodLabel, usage, options));
     }
   } else {
-    const groups = new Map<string, { period: Period; step: Step; perSource: boolean; customers: Customer[] }>();
+    const groups = new Map<string, { ranges: Period[]; step: UsageGrain; perSource: boolean; customers: Customer[] }>();
     for (const c of customers) {
       const period = customerPeriod(c, periodLabel);
       const step = usageStepFor(catalog, c, period);
       const perSource = usagePerSourceFor(catalog, c, period);
-      const key = `${period.from}/${period.to}/${step}/${perSource}`;
-      const g = groups.get(key) ?? { period, step, perSource, customers: [] };
+      const ranges = readRanges(c, period, step);
+      const key = `${ranges.map((r) => `${r.from}-${r.to}`).join(',')}/${step}/${perSource}`;
+      const g = groups.get(key) ?? { ranges, step, perSource, customers: [] };
       g.customers.push(c);
       groups.set(key, g);
     }
     // One group's rows at a time: read, rate its customers, let the rows go.
     for (const g of groups.values()) {
-      const answer = await queryTagged(store, { from: g.period.from, to: g.period.to, step: g.step }, g.perSource);
       const bySub = new Map<string, UsageRow[]>();
-      for (const r of answer.rows) {
-        const list = bySub.get(r.subscriber);
-        if (list) list.push(r);
-        else bySub.set(r.subscriber, [r]);
+      const queries: string[] = [];
+      for (const range of g.ranges) {
+        const answer = await queryTagged(store, { from: range.from, to: range.to, ...(g.step === 'total' ? {} : { step: g.step }) }, g.perSource);
+        queries.push(...answer.queries);
+        for (const r of answer.rows) {
+          const list = bySub.get(r.subscriber);
+          if (list) list.push(r);
+          else bySub.set(r.subscriber, [r]);
+        }
       }
       for (const c of g.customers) {
         const subscribers = subscribersOf(c);
-        const usage = { store: store.name, step: g.step, queries: answer.queries, subscribers, rows: subscribers.flatMap((s) => bySub.get(s) ?? []) };
+        const usage = { store: store.name, step: g.step, queries, subscribers, rows: subscribers.flatMap((s) => bySub.get(s) ?? []) };
         invoices.set(c.id, rateCustomer(catalog, c, periodLabel, usage, options));
       }
     }

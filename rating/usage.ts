@@ -16,10 +16,17 @@ export interface UsageRow extends UsageTotal {
   source?: UsageSourceName;
 }
 
+/**
+ * How finely usage is read: store buckets, or 'total': one sum per segment of the period (the stretches between
+ * subscription starts, ends, plan changes and suspensions), all that charges without time windows or percentile
+ * need. A total is attributed to its segment's start, so span filters still place it exactly.
+ */
+export type UsageGrain = Step | 'total';
+
 /** The usage of one customer for one billing period, as read from a store. */
 export interface CustomerUsage {
   store: string;
-  step: Step;
+  step: UsageGrain;
   queries: string[];
   subscribers: string[];
   rows: readonly UsageRow[];
@@ -62,7 +69,7 @@ export interface MeasuredUsage {
 /** Applies a charge's usage filter to the rows inside `spans` (attributed by bucket start). Row order does not matter. */
 export function measureUsage(usage: CustomerUsage, filter: UsageFilterSpec, spans: readonly Period[], tz: string): MeasuredUsage {
   // A day bucket cannot be split by a time-of-day window: refuse instead of billing a guess.
-  if (usage.step === '1d' && filter.unmetered.length > 0) throw new Error('rating: unmetered windows need hourly or 5-minute usage (got 1d buckets; use usageStepFor)');
+  if ((usage.step === '1d' || usage.step === 'total') && filter.unmetered.length > 0) throw new Error(`rating: unmetered windows need hourly or 5-minute usage (got ${usage.step}; use usageStepFor)`);
   const mine = new Set(usage.subscribers);
   const inSpans = usage.rows.filter((r) => mine.has(r.subscriber) && spans.some((s) => r.time >= s.from && r.time < s.to));
   const notes: string[] = [];

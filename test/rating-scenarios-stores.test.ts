@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordId, type UsageRecord } from '../collectors/pipeline/usage-record.js';
 import type { InfluxConfig } from '../config/schema.js';
 import { invoiceToJson, rateCustomer, ratePeriod, type RatedInvoice, type RatePeriodOptions } from '../rating/index.js';
-import { catalogOf, CUSTOMER_ID, SCENARIOS, type ReadVia, type ScenarioCase } from '../rating/testdata/scenarios.cases.js';
+import { caseUsage, catalogOf, CUSTOMER_ID, SCENARIOS, type ReadVia, type ScenarioCase } from '../rating/testdata/scenarios.cases.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
 import { InfluxUsageStore } from '../store/influx/influx-usage-store.js';
@@ -69,10 +69,7 @@ describe('scenarios (issue 4) from the embedded store and from influxd', () => {
   it.each(SCENARIOS.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const catalog = catalogOf(c);
     const customer = catalog.customers[0]!;
-    const memory = rateCustomer(catalog, customer, c.period, {
-      store: 'test', step: c.step, queries: ['test'], subscribers: [c.subscriber],
-      rows: c.rows.map((r) => ({ subscriber: c.subscriber, time: r.time, bytesDown: r.down, bytesUp: r.up })),
-    });
+    const memory = rateCustomer(catalog, customer, c.period, caseUsage(c, catalog));
     const reads: [string, UsageStore, RatePeriodOptions['read']][] = [
       ['embedded', embedded, 'per-customer'],
       ['influx', influx, 'per-customer'],

@@ -36,6 +36,14 @@ export function expectedRows(customers: readonly BenchCustomer[], label: string)
   }, 0);
 }
 
+/** Plans rated from one total per period (no windows, no percentile): the store sums, rating reads one row. */
+const READ_AS_TOTAL: ReadonlySet<BenchCustomer['planId']> = new Set(['res-quota', 'res-graduated']);
+
+/** Rows a per-customer read returns: one total for quota and graduated customers, every bucket for the others. */
+export function expectedRowsRead(customers: readonly BenchCustomer[], label: string): number {
+  return customers.reduce((n, c) => n + (READ_AS_TOTAL.has(c.planId) ? 1 : expectedRows([c], label)), 0);
+}
+
 /**
  * Writes every customer's usage for the billing period `label` through `sink`, `batchSize` records per write.
  * Records go out hour by hour across all customers, as collectors deliver them, not customer by customer (which

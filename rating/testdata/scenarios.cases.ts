@@ -7,6 +7,8 @@ import { parseInstant } from '../calendar.js';
 import type { RatedInvoice } from '../fee.js';
 import { invoiceToJson } from '../invoice-json.js';
 import { formatMoney } from '../money.js';
+import { customerPeriod, usageSegments, usageStepFor } from '../rate.js';
+import type { CustomerUsage, UsageRow } from '../usage.js';
 
 /** One usage row of a case: a bucket start (UTC ms, aligned to the case's step) and its bytes. */
 export interface ScenarioRow {
@@ -35,7 +37,7 @@ export interface ScenarioCase {
   /** Replaces the table's rounding line (HALF_UP, per line) when set. */
   rounding?: string;
   period: string;
-  /** Bucket size of `rows`: what ratePeriod's usageStepFor picks for the case, and what the in-memory path says. */
+  /** Bucket size of `rows`, as collectors would have written them (ratePeriod may read them coarser: see caseUsage). */
   step: '1h' | '5m';
   rows: readonly ScenarioRow[];
   check(inv: RatedInvoice, via: ReadVia): void;
@@ -64,6 +66,25 @@ export function catalogOf(c: Pick<ScenarioCase, 'plans' | 'customer' | 'rounding
   const p = parsePlans(`${c.rounding ? TAXES.replace('rounding: { mode: HALF_UP, tax: per_line }', c.rounding) : TAXES}plans:\n${c.plans}`, 'plans.yaml');
   const customers = `customers:\n  - id: ${CUSTOMER_ID}\n    legalName: C One\n    subscribers: { radius: [${c.subscriber}] }\n${c.customer}`;
   return toCatalog(p, parseCustomers(customers, 'customers.yaml', p));
+}
+
+/**
+ * The case's rows as a store answers ratePeriod, under a store named "test" that ran the query "test": at the case's
+ * step, or summed per segment of the period when usageStepFor reads totals (a store returns no row for an empty one).
+ */
+export function caseUsage(c: ScenarioCase, catalog: Catalog = catalogOf(c), step?: CustomerUsage['step']): CustomerUsage {
+  const rows: UsageRow[] = c.rows.map((r) => ({ subscriber: c.subscriber, time: r.time, bytesDown: r.down, bytesUp: r.up }));
+  const customer = catalog.customers[0]!;
+  const period = customerPeriod(customer, c.period);
+  const grain = step ?? usageStepFor(catalog, customer, period);
+  const base = { store: 'test', queries: ['test'], subscribers: [c.subscriber] };
+  if (grain !== 'total') return { ...base, step: step ?? c.step, rows };
+  const totals = usageSegments(customer, period).flatMap((seg): UsageRow[] => {
+    const inSeg = rows.filter((r) => r.time >= seg.from && r.time < seg.to);
+    if (inSeg.length === 0) return [];
+    return [{ subscriber: c.subscriber, time: seg.from, bytesDown: inSeg.reduce((a, r) => a + r.bytesDown, 0n), bytesUp: inSeg.reduce((a, r) => a + r.bytesUp, 0n) }];
+  });
+  return { ...base, step: 'total', rows: totals };
 }
 
 const cust = (o: { currency?: string; tz?: string; jurisdiction?: string; subs: string; extra?: string }) => `    currency: ${o.currency ?? 'USD'}
