@@ -10,6 +10,8 @@ export interface UsageQuery {
   from: number;
   to: number;
   subscriber?: string;
+  /** Only these subscribers (with `subscriber`, both must hold); an empty list selects nothing. */
+  subscribers?: readonly string[];
   /** Without a step: one total per subscriber over [from, to). With one: a row per subscriber and bucket. */
   step?: Step;
   /** Only records from these sources; all sources when absent. */

@@ -24,6 +24,13 @@ export function usageSql(q: UsageQuery): UsageSql {
     params.subscriber = q.subscriber;
     where += ' AND subscriber = @subscriber';
   }
+  if (q.subscribers !== undefined) {
+    const names = q.subscribers.map((sub, i) => {
+      params[`subscriber${i}`] = sub;
+      return `@subscriber${i}`;
+    });
+    where += names.length ? ` AND subscriber IN (${names.join(', ')})` : ' AND 0';
+  }
   if (q.sources !== undefined) {
     const names = q.sources.map((s, i) => {
       params[`source${i}`] = s;

@@ -25,6 +25,9 @@ export function usageInfluxQL(q: UsageQuery, retentionPolicy?: string): string {
   const from = retentionPolicy ? `${quoteIdentifier(retentionPolicy)}.${quoteIdentifier(MEASUREMENT)}` : quoteIdentifier(MEASUREMENT);
   let where = `time >= ${q.from}ms AND time < ${q.to}ms`;
   if (q.subscriber !== undefined) where += ` AND "subscriber" = ${quoteStringLiteral(q.subscriber)}`;
+  if (q.subscribers !== undefined) {
+    where += q.subscribers.length ? ` AND (${q.subscribers.map((s) => `"subscriber" = ${quoteStringLiteral(s)}`).join(' OR ')})` : ' AND false';
+  }
   if (q.sources !== undefined) {
     // An empty list selects nothing, as in the embedded store.
     where += q.sources.length ? ` AND (${q.sources.map((s) => `"source" = ${quoteStringLiteral(s)}`).join(' OR ')})` : ' AND false';
