@@ -4,7 +4,7 @@ import { loadCatalog } from '../config/catalog-load.js';
 import { formatRated, ratePeriod } from '../rating/index.js';
 import { createLogger } from './logger.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
-import { openUsageStore } from './stores.js';
+import { openUsageStore, PERIOD_READERS } from './stores.js';
 
 export interface RateFlags extends CommonFlags {
   period: string;
@@ -26,7 +26,7 @@ export async function runRate(flags: RateFlags): Promise<void> {
   // ConfigError (FILE:LINE KEY: …) propagates to main, which prints it like `config check`.
   const catalog = loadCatalog({ plans, customers });
   const logger = createLogger({ level: flags.logLevel ?? 'warn', pretty: config.log.pretty });
-  const store = openUsageStore(config, flags.store, logger);
+  const store = openUsageStore(config, flags.store, logger, { readers: PERIOD_READERS });
   try {
     const invoices = await ratePeriod(store, catalog, flags.period, {
       customerIds: flags.customer?.length ? flags.customer : undefined,

@@ -1,4 +1,5 @@
 // Opens the stores a command reads, from the config: the embedded file under dataDir, or Influx.
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
@@ -12,12 +13,18 @@ export function embeddedStorePath(config: Config): string | undefined {
   return isAbsolute(embedded.path) ? embedded.path : join(config.dataDir, embedded.path);
 }
 
-export function openUsageStore(config: Config, which: 'embedded' | 'influx', logger: Logger): UsageStore {
+/**
+ * Read workers for commands that read a whole period (rate, bill): SQLite answers the next customers on the other
+ * cores while the engine rates. Two on a 2-core machine; more cores than four do not help one rating thread.
+ */
+export const PERIOD_READERS = Math.max(1, Math.min(4, availableParallelism()));
+
+export function openUsageStore(config: Config, which: 'embedded' | 'influx', logger: Logger, options: { readers?: number } = {}): UsageStore {
   switch (which) {
     case 'embedded': {
       const path = embeddedStorePath(config);
       if (!path) throw new Error('the embedded store is turned off in this config (stores.embedded: false); use --store influx');
-      return EmbeddedStore.open(path, logger);
+      return EmbeddedStore.open(path, logger, { readers: options.readers ?? 0 });
     }
     case 'influx': {
       if (!config.stores.influx) throw new Error('no stores.influx in the config: give --config with an influx section, or use --store embedded');

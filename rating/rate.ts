@@ -204,6 +204,8 @@ export interface RatePeriodOptions extends RateOptions {
    * identities; fewest round trips, best for Influx), `auto` (default): grouped above 20 customers.
    */
   read?: 'auto' | 'per-customer' | 'grouped';
+  /** Per-customer reads in flight ahead of the customer being rated (default 8). */
+  readAhead?: number;
 }
 
 /**
@@ -220,11 +222,21 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
   const invoices = new Map<string, RatedInvoice>();
   const grouped = options.read === 'grouped' || (options.read !== 'per-customer' && customers.length > 20);
   if (!grouped) {
-    // Rated as soon as read, so memory holds one customer's rows at a time.
+    // Rated in order as soon as read, with the next few customers' reads in flight (a store with read workers or
+    // a server answers them while this thread rates), so memory holds a few customers' rows at a time.
+    const ahead = Math.max(1, options.readAhead ?? 8);
+    const reads: Promise<CustomerUsage>[] = [];
+    let next = 0;
     for (const c of customers) {
-      const period = customerPeriod(c, periodLabel);
-      const usage = await readCustomerUsage(store, c, period, usageStepFor(catalog, c, period), usagePerSourceFor(catalog, c, period));
-      invoices.set(c.id, rateCustomer(catalog, c, periodLabel, usage, options));
+      while (next < customers.length && reads.length < ahead) {
+        const n = customers[next++]!;
+        const period = customerPeriod(n, periodLabel);
+        const read = readCustomerUsage(store, n, period, usageStepFor(catalog, n, period), usagePerSourceFor(catalog, n, period));
+        // Awaited in turn below; until then a failure must not count as unhandled.
+        read.catch(() => undefined);
+        reads.push(read);
+      }
+      invoices.set(c.id, rateCustomer(catalog, c, periodLabel, await reads.shift()!, options));
     }
   } else {
     const groups = new Map<string, { ranges: Period[]; step: UsageGrain; perSource: boolean; customers: Customer[] }>();

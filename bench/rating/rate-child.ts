@@ -5,6 +5,7 @@ import { loadCatalog } from '../../config/catalog-load.js';
 import { ratePeriod } from '../../rating/index.js';
 import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
 import { InfluxUsageStore } from '../../store/influx/influx-usage-store.js';
+import { PERIOD_READERS } from '../../cli/stores.js';
 import type { UsageAnswer, UsageQuery, UsageStore } from '../../store/usage-store.js';
 
 export type RateChildStore = { type: 'embedded'; path: string } | { type: 'influx'; url: string; database: string };
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
   const catalog = loadCatalog({ plans: req.plans, customers: req.customers });
   const catalogLoadMs = performance.now() - t;
   const inner: UsageStore = req.store.type === 'embedded'
-    ? EmbeddedStore.open(req.store.path, logger)
+    ? EmbeddedStore.open(req.store.path, logger, { readers: PERIOD_READERS })
     : new InfluxUsageStore({ version: 1, url: req.store.url, database: req.store.database, batchSize: 5000, timeout: 600_000 }, logger);
   const store = new CountingStore(inner);
   // As `wispmeter rate` reads each store.

@@ -136,3 +136,38 @@ describe('EmbeddedStore', () => {
     store = EmbeddedStore.open(join(dir, 'other.sqlite'), log);
   });
 });
+
+describe('EmbeddedStore with read workers', () => {
+  it('answers every query shape exactly as the in-thread reads do, many at once, and fails clearly after close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wispmeter-embedded-pool-'));
+    const path = join(dir, 'usage.sqlite');
+    const plain = EmbeddedStore.open(path, log);
+    const pooled = EmbeddedStore.open(path, log, { readers: 2 });
+    try {
+      const big = 2n ** 62n;
+      const subs = ['alice', 'bob', 'zoë', "o'brien"];
+      const records = subs.flatMap((s, i) => Array.from({ length: 50 }, (_, k) =>
+        rec(`${s}-${k}`, s, T0 + k * 600_000, BigInt(k + 1) * (k === 7 ? big / 64n : 1000n), BigInt(i), k % 3 === 0 ? { class: 'zero-rated' } : {})));
+      expect(await plain.sink.write(records, 1000)).toEqual({ status: 'ok' });
+      const from = T0 - 1, to = T0 + 50 * 600_000;
+      const queries = [
+        { from, to },
+        { from, to, byClass: true },
+        { from, to, step: '1h' as const, byClass: true },
+        { from, to, step: '5m' as const, subscriber: 'zoë' },
+        { from, to, subscribers: ['bob', "o'brien"], byClass: true },
+        { from, to, subscribers: [] },
+        { from, to, sources: ['netflow' as const] },
+      ];
+      const [a, b] = await Promise.all([Promise.all(queries.map((q) => plain.queryUsage(q))), Promise.all(queries.map((q) => pooled.queryUsage(q)))]);
+      expect(b).toEqual(a);
+      expect(a[1]!.rows.some((r) => r.class === 'zero-rated')).toBe(true);
+      expect(a[0]!.rows.find((r) => r.subscriber === 'alice')!.bytesDown).toBeGreaterThan(2n ** 53n);
+    } finally {
+      await pooled.close();
+      await plain.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await expect(pooled.queryUsage({ from: 0, to: 1 })).rejects.toThrow(/after close/);
+  });
+});

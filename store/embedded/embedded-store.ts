@@ -6,6 +6,8 @@ import type { UsageRecord } from '../../collectors/pipeline/usage-record.js';
 import type { UsageAnswer, UsageQuery, UsageStore, UsageTotal } from '../usage-store.js';
 import { compareUsageTotals } from '../usage-order.js';
 import { migrate } from './migrations.js';
+import { rowsFromColumns, rowsFromRaw } from './read-columns.js';
+import { ReadPool } from './read-pool.js';
 import { usageSql } from './usage-sql.js';
 
 const MAX_INT64 = 2n ** 63n - 1n;
@@ -16,6 +18,11 @@ const RETRYABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|PROTOCOL)/;
 export interface EmbeddedStoreOptions {
   /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * Worker threads that answer queryUsage on read-only connections (default 0: queries run on this thread). Rating
+   * a month uses them so SQLite reads the next customers while the engine rates the current one.
+   */
+  readers?: number;
 }
 
 interface UpsertParams {
@@ -41,7 +48,7 @@ export class EmbeddedStore implements UsageStore {
   private readonly statements = new Map<string, Database.Statement<Record<string, string | bigint>>>();
   private closed = false;
 
-  private constructor(private readonly db: Database.Database, readonly path: string, private readonly log: Logger) {
+  private constructor(private readonly db: Database.Database, readonly path: string, private readonly log: Logger, private readonly pool?: ReadPool) {
     // A replay carries the same id: the row is overwritten, never added.
     this.upsert = db.prepare<UpsertParams>(
       `INSERT INTO usage_record (id, source, device, subscriber, session, class, start_ms, end_ms, bytes_down, bytes_up)
@@ -76,7 +83,8 @@ export class EmbeddedStore implements UsageStore {
       db.close();
       throw err instanceof Error && err.message.startsWith('embedded store') ? err : new Error(`embedded store ${path}: cannot prepare the file`, { cause: err });
     }
-    return new EmbeddedStore(db, path, log);
+    const readers = options.readers ?? 0;
+    return new EmbeddedStore(db, path, log, readers > 0 ? new ReadPool(path, readers, options.busyTimeoutMs ?? 5000) : undefined);
   }
 
   private createSink(): Sink {
@@ -111,22 +119,15 @@ export class EmbeddedStore implements UsageStore {
   async queryUsage(q: UsageQuery): Promise<UsageAnswer> {
     if (this.closed) throw new Error(`embedded store ${this.path}: query after close`);
     const { sql, params, evidence } = usageSql(q);
-    let raw: unknown[][];
+    let rows: UsageTotal[];
     try {
       // safeIntegers: every INTEGER comes back as bigint, so nothing above 2^53 is rounded. raw(): rows as arrays,
       // not objects (rating a month reads millions of rows; the objects were most of the read's cost).
-      raw = this.statement(sql).all(params) as unknown[][];
+      rows = this.pool
+        ? rowsFromColumns(await this.pool.run(sql, params, q.byClass === true))
+        : rowsFromRaw(this.statement(sql).all(params) as unknown[][], q.byClass === true);
     } catch (err) {
       throw new Error(`embedded store ${this.path}: usage query failed`, { cause: err });
-    }
-    // Columns: subscriber, [class,] bucket, bytes_down, bytes_up (usageSql's SELECT).
-    const c = q.byClass ? 1 : 0;
-    const rows: UsageTotal[] = new Array(raw.length);
-    for (let i = 0; i < raw.length; i++) {
-      const r = raw[i]!;
-      const row: UsageTotal = { subscriber: r[0] as string, time: Number(r[1 + c] as bigint), bytesDown: r[2 + c] as bigint, bytesUp: r[3 + c] as bigint };
-      if (q.byClass) row.class = (r[1] as string | null) ?? '';
-      rows[i] = row;
     }
     // SQLite orders by UTF-8 bytes; every store orders the same way (UTF-16), so re-sort.
     rows.sort(compareUsageTotals);
@@ -145,6 +146,7 @@ export class EmbeddedStore implements UsageStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.pool?.close();
     this.db.close();
   }
 }
