@@ -20,8 +20,11 @@ const BITS_PER_MBPS_SAMPLE = dec('300000000');
  */
 export function nearestRank(samples: readonly bigint[], p: number): bigint {
   if (samples.length === 0) return 0n;
-  // Sorting byte counts (bigint) instead of decimals: the rate is a fixed multiple of the bytes.
-  const sorted = [...samples].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Sorting byte counts instead of decimals: the rate is a fixed multiple of the bytes. A typed array sorts
+  // numerically in native code (a month of samples is 8,928; the comparator sort was ~1.5 s of rating 500 such
+  // customers). It would wrap a value outside 0…2^64, so those are refused (2^64 bytes in 5 minutes is not usage).
+  for (const s of samples) if (s < 0n || s >= 2n ** 64n) throw new RangeError(`percentile: sample ${s} bytes is out of range`);
+  const sorted = BigUint64Array.from(samples).sort();
   const rank = Math.ceil((p * sorted.length) / 100);
   return sorted[Math.max(0, rank - 1)]!;
 }
