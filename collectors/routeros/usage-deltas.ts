@@ -1,0 +1,149 @@
+// One poll's readings + the device's saved state → per-subscriber usage records and the state to save with them.
+//
+// Pure: the poller appends the records and the new state in one spool entry, and adopts the state only once that
+// entry is on disk. A crash before it re-reads from the old state (the interval simply grows); a crash after it
+// resumes from the new one. Nothing is counted twice or lost.
+//
+// The rules (counter-delta.ts applies them per counter):
+// - first sight of a row gives no usage: there is nothing to subtract from;
+// - unless its counters provably began after our previous reading: the device rebooted since, or the row is a
+//   session (PPP, hotspot) whose own uptime is shorter than the time since that reading. Those bytes are new.
+// - a row whose identity changed (a new `.id`, a new PPP session) or any row after a device reboot is a reset: its
+//   whole current value is usage of this interval;
+// - otherwise a counter that went down wrapped (32-bit) or was reset (64-bit).
+import { CounterTracker, type CounterWidth, type DeltaKind } from '../pipeline/counter-delta.js';
+import { recordId, type UsageRecord } from '../pipeline/usage-record.js';
+import type { Table } from './config.js';
+import type { SubscriberOf } from './subscriber-rules.js';
+import type { Reading } from './table-readings.js';
+
+/** Spool state scope; the key is the device name. */
+export const STATE_SCOPE = 'routeros';
+
+/**
+ * A reboot shows as uptime going back, or (when polls were far apart) as uptime that grew by less than the time
+ * between the polls. This slack keeps a poller clock that stepped forward from faking a reboot.
+ */
+const REBOOT_SLACK_MS = 60_000;
+/** A session counts as begun after our last reading only with this margin (uptime has 1 s steps; replies take time). */
+const SESSION_SLACK_MS = 2000;
+
+export interface DeviceState {
+  v: 1;
+  /** When the saved readings were taken (ms since the epoch). */
+  at: number;
+  /** The router's uptime then (ms). */
+  uptimeMs: number;
+  /** CounterTracker snapshot: `table \0 key \0 up|down` → reading. */
+  counters: Record<string, string>;
+  /** `table \0 key` → the row's identity and when it was last seen. */
+  rows: Record<string, { id: string; seen: number }>;
+}
+
+/** The saved state of a device, or undefined when it is absent or not of this shape (then polling starts afresh). */
+export function parseDeviceState(v: unknown): DeviceState | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const s = v as Partial<DeviceState>;
+  if (s.v !== 1 || typeof s.at !== 'number' || typeof s.uptimeMs !== 'number') return undefined;
+  if (typeof s.counters !== 'object' || s.counters === null || typeof s.rows !== 'object' || s.rows === null) return undefined;
+  for (const c of Object.values(s.counters)) if (typeof c !== 'string' || !/^\d+$/.test(c)) return undefined;
+  for (const r of Object.values(s.rows)) if (typeof r?.id !== 'string' || typeof r.seen !== 'number') return undefined;
+  return s as DeviceState;
+}
+
+export type RowEvent = DeltaKind | 'new-session';
+
+export interface DeviceUsage {
+  records: UsageRecord[];
+  next: DeviceState;
+  rebooted: boolean;
+  /** Rows by what their counters did. */
+  events: Record<RowEvent, number>;
+  /** Rows that mapped to no subscriber, and their bytes this interval (up + down), by table. */
+  unmapped: Map<Table, { rows: number; bytes: bigint }>;
+}
+
+export interface DeviceUsageInput {
+  device: string;
+  prev: DeviceState | undefined;
+  now: number;
+  uptimeMs: number;
+  readings: readonly Reading[];
+  subscriberOf: SubscriberOf;
+  width: CounterWidth;
+  /** Rows unseen for this long leave the state. */
+  forgetAfterMs: number;
+}
+
+const EVENT_RANK: Record<RowEvent, number> = { advance: 0, first: 1, wrap: 2, reset: 3, 'new-session': 4 };
+
+export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
+  const { prev, now, uptimeMs, width } = input;
+  const tracker = new CounterTracker(prev?.counters);
+  const elapsed = prev ? now - prev.at : 0;
+  const rebooted = prev !== undefined && (uptimeMs < prev.uptimeMs || uptimeMs - prev.uptimeMs + REBOOT_SLACK_MS < elapsed);
+  const rows: DeviceState['rows'] = {};
+  const events: Record<RowEvent, number> = { advance: 0, first: 0, wrap: 0, reset: 0, 'new-session': 0 };
+  const unmapped = new Map<Table, { rows: number; bytes: bigint }>();
+  const bySubscriber = new Map<string, { up: bigint; down: bigint }>();
+
+  for (const r of input.readings) {
+    const rowKey = `${r.table}\0${r.key}`;
+    const before = prev?.rows[rowKey];
+    const reset = rebooted || (before !== undefined && before.id !== r.identity);
+    const up = tracker.observe(`${rowKey}\0up`, r.up, width, reset);
+    const down = tracker.observe(`${rowKey}\0down`, r.down, width, reset);
+    let event: RowEvent = EVENT_RANK[up.kind] >= EVENT_RANK[down.kind] ? up.kind : down.kind;
+    let bytesUp = up.delta;
+    let bytesDown = down.delta;
+    const begunSinceLastReading = prev !== undefined && (rebooted || (r.startedAgoMs !== undefined && r.startedAgoMs + SESSION_SLACK_MS <= elapsed));
+    if (event === 'first' && begunSinceLastReading) {
+      event = 'new-session';
+      bytesUp = r.up;
+      bytesDown = r.down;
+    }
+    events[event]++;
+    rows[rowKey] = { id: r.identity, seen: now };
+    const subscriber = input.subscriberOf(r.table, r.fields);
+    if (subscriber === undefined) {
+      const u = unmapped.get(r.table) ?? { rows: 0, bytes: 0n };
+      u.rows++;
+      u.bytes += bytesUp + bytesDown;
+      unmapped.set(r.table, u);
+      continue;
+    }
+    const t = bySubscriber.get(subscriber) ?? { up: 0n, down: 0n };
+    t.up += bytesUp;
+    t.down += bytesDown;
+    bySubscriber.set(subscriber, t);
+  }
+
+  // Rows not in this poll keep their last reading (a row that returns with the same identity continues from it)
+  // until forgotten. After a reboot their readings are meaningless: every counter began again at boot.
+  for (const [rowKey, row] of Object.entries(prev?.rows ?? {})) {
+    if (rows[rowKey]) continue;
+    if (!rebooted && now - row.seen < input.forgetAfterMs) rows[rowKey] = row;
+    else {
+      tracker.forget(`${rowKey}\0up`);
+      tracker.forget(`${rowKey}\0down`);
+    }
+  }
+
+  const records: UsageRecord[] = [];
+  if (prev) {
+    for (const [subscriber, t] of bySubscriber) {
+      if (t.up === 0n && t.down === 0n) continue;
+      records.push({
+        id: recordId('routeros', input.device, subscriber, prev.at, now),
+        source: 'routeros',
+        device: input.device,
+        subscriber,
+        start: prev.at,
+        end: now,
+        bytesDown: t.down,
+        bytesUp: t.up,
+      });
+    }
+  }
+  return { records, next: { v: 1, at: now, uptimeMs, counters: tracker.snapshot(), rows }, rebooted, events, unmapped };
+}
