@@ -10,6 +10,7 @@ import { RouterosPoller, type PollOutcome } from '../collectors/routeros/poller.
 import { SimulatedRouter } from '../collectors/routeros/testdata/simulated-router.js';
 import { STATE_SCOPE } from '../collectors/routeros/usage-deltas.js';
 import { MemorySpool } from '../collectors/pipeline/memory-spool.js';
+import { SpoolFullError } from '../collectors/pipeline/spool-types.js';
 import { mulberry32 } from '../scripts/prng.js';
 import { RouterosTestServer } from './routeros-server.js';
 
@@ -67,7 +68,7 @@ describe('RouterOS poller over the API', () => {
     return p;
   }
 
-  it('turns queue, PPP, hotspot and interface counters into exact deltas over 14 polls with resets, a reboot, faults and a restart', async () => {
+  it('turns queue, PPP, hotspot and interface counters into exact deltas over 14 polls with resets, a reboot, faults, a full spool and a restart', async () => {
     const sim = new SimulatedRouter(64);
     const rand = mulberry32(7);
     const bytes = (max: number): bigint => BigInt(Math.floor(rand() * max));
@@ -166,6 +167,17 @@ describe('RouterOS poller over the API', () => {
       }
       if (step > 0) observing = true;
       traffic();
+      if (step === 5 || step === 6) {
+        // The returning rows carry more than their old readings: only the identity change (not a counter going
+        // down) shows that they started again from 0.
+        const burst = 40_000_000_000n;
+        if (step === 5) sim.queueTraffic('cust-carol', burst, burst);
+        else {
+          sim.pppTraffic('bob', burst, burst);
+          sim.queueTraffic('<pppoe-bob>', burst, burst);
+        }
+        expected.add(step === 5 ? 'carol' : 'bob', burst, burst);
+      }
 
       if (step === 2) {
         // The connection drops in the middle of the queue reply: the poll fails, stores nothing, and the next one
@@ -178,6 +190,13 @@ describe('RouterOS poller over the API', () => {
       if (step === 7) {
         server.inject('/ip/hotspot/active', { kind: 'trap', message: 'interrupted', category: '2' });
         expect(await poll()).toMatchObject({ ok: false, kind: 'trap' });
+        clock += 5000;
+      }
+      if (step === 10) {
+        // The spool refuses the entry: nothing is adopted, and the next poll counts both intervals once.
+        spool.failWith = new SpoolFullError(2, 1);
+        expect(await poll()).toMatchObject({ ok: false, kind: 'spool_full' });
+        spool.failWith = undefined;
         clock += 5000;
       }
       if (step === 11) {
@@ -205,5 +224,6 @@ describe('RouterOS poller over the API', () => {
     expect(await metricValue(registry, 'wispmeter_routeros_reboots_total', { device: 'tower-north' })).toBe(1);
     expect(await metricValue(registry, 'wispmeter_routeros_poll_errors_total', { kind: 'closed' })).toBe(1);
     expect(await metricValue(registry, 'wispmeter_routeros_poll_errors_total', { kind: 'trap' })).toBe(1);
+    expect(await metricValue(registry, 'wispmeter_routeros_poll_errors_total', { kind: 'spool_full' })).toBe(1);
   });
 });
