@@ -17,7 +17,7 @@ import { RouterosTestServer } from './routeros-server.js';
 const PASSWORD = 'pa55-Secret!';
 const STEP_MS = 60_000;
 
-export function captureLog(): { logger: pino.Logger; lines: string[] } {
+function captureLog(): { logger: pino.Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(...chunk.toString().split('\n').filter(Boolean)); done(); } });
   return { logger: pino({ level: 'debug' }, stream), lines };

@@ -23,6 +23,8 @@ export type Fault =
   | { kind: 'slow'; delayMs: number; pieceBytes: number; gapMs: number }
   /** Answers with an `!re` sentence of the given words instead of the rows (then `!done`). */
   | { kind: 'row'; row: Row }
+  /** Sends this one sentence (the command's .tag appended) and nothing else, e.g. an unknown reply word. */
+  | { kind: 'sentence'; words: string[] }
   /** Sends bytes that are not API framing (a control byte). */
   | { kind: 'garbage' };
 
@@ -135,6 +137,7 @@ export class RouterosTestServer {
     const fault = faultAt >= 0 ? this.faults.splice(faultAt, 1)[0]!.fault : undefined;
     if (fault?.kind === 'trap') return send([['!trap', ...(fault.category ? [`=category=${fault.category}`] : []), `=message=${fault.message}`], ['!done']]);
     if (fault?.kind === 'row') return send([['!re', ...Object.entries(fault.row).map(([k, v]) => `=${k}=${v}`)], ['!done']]);
+    if (fault?.kind === 'sentence') return send([fault.words]);
     if (fault?.kind === 'garbage') {
       socket.write(Buffer.from([0xf8, 0x01, 0x02]));
       return;
