@@ -35,6 +35,8 @@ export interface RouterosTestServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Send `!empty` for a print without rows, as RouterOS 7.18+ does. */
   emptyReply?: boolean;
+  /** Every print is answered this late (a busy router), so tests can see how many sessions are served at once. */
+  replyDelayMs?: number;
 }
 
 export interface LoggedCommand {
@@ -49,6 +51,9 @@ export class RouterosTestServer {
   readonly commands: LoggedCommand[] = [];
   loginAttempts = 0;
   connections = 0;
+  /** Most sessions that had a print waiting for its reply at the same moment. */
+  maxBusySessions = 0;
+  private readonly busy = new Map<Socket, number>();
   private readonly faults: { menu: string; fault: Fault }[] = [];
   private readonly sockets = new Set<Socket>();
   private constructor(private readonly server: Server, private readonly opts: RouterosTestServerOptions) {}
@@ -91,7 +96,10 @@ export class RouterosTestServer {
   private onConnection(socket: Socket): void {
     this.connections++;
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.busy.delete(socket);
+    });
     socket.on('error', () => socket.destroy());
     const reader = new SentenceReader();
     const session = { loggedIn: false };
@@ -156,7 +164,15 @@ export class RouterosTestServer {
       return;
     }
     if (fault?.kind === 'slow') return void writeSlowly(socket, bytes, fault);
-    socket.write(bytes);
+    if (!this.opts.replyDelayMs) return void socket.write(bytes);
+    this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1);
+    this.maxBusySessions = Math.max(this.maxBusySessions, this.busy.size);
+    setTimeout(() => {
+      const n = (this.busy.get(socket) ?? 1) - 1;
+      if (n > 0) this.busy.set(socket, n);
+      else this.busy.delete(socket);
+      if (!socket.destroyed) socket.write(bytes);
+    }, this.opts.replyDelayMs);
   }
 }
 
