@@ -192,6 +192,13 @@ describe('RouterOS poller over the API', () => {
         expect(await poll()).toMatchObject({ ok: false, kind: 'trap' });
         clock += 5000;
       }
+      if (step === 12) {
+        // gina dials in for the first time since the poller started: her session's uptime (0 s) is shorter than
+        // the time since the last reading, so all its bytes are new usage, not a first-sight baseline.
+        sim.startPpp('gina', 'AA:BB:CC:00:00:07');
+        sim.pppTraffic('gina', 777_000n, 9_999_000n);
+        expected.add('gina', 777_000n, 9_999_000n);
+      }
       if (step === 10) {
         // The spool refuses the entry: nothing is adopted, and the next poll counts both intervals once.
         spool.failWith = new SpoolFullError(2, 1);
@@ -222,8 +229,38 @@ describe('RouterOS poller over the API', () => {
     expect(unmappedBeforeRestart).toBeGreaterThan(0n);
     expect(await metricValue(registry, 'wispmeter_routeros_unmapped_rows', { table: 'interfaces' })).toBe(1);
     expect(await metricValue(registry, 'wispmeter_routeros_reboots_total', { device: 'tower-north' })).toBe(1);
+    expect(await metricValue(registry, 'wispmeter_routeros_counter_events_total', { event: 'reset' })).toBeGreaterThanOrEqual(7);
     expect(await metricValue(registry, 'wispmeter_routeros_poll_errors_total', { kind: 'closed' })).toBe(1);
     expect(await metricValue(registry, 'wispmeter_routeros_poll_errors_total', { kind: 'trap' })).toBe(1);
     expect(await metricValue(registry, 'wispmeter_routeros_poll_errors_total', { kind: 'spool_full' })).toBe(1);
+  });
+
+  it('counts a 32-bit counter that wraps once per interval, and not a wrap as a reset', async () => {
+    const sim = new SimulatedRouter(32);
+    sim.addQueue('cust-walt', '10.0.9.9/32');
+    sim.addInterface('vlan200', 'cust:vera');
+    const spool = new MemorySpool();
+    const registry = new Registry();
+    const poller = await startPoller(spool, config({}, { counterBits: 32, tables: ['queues', 'interfaces'] }), registry);
+    const expected = new Expected();
+    const rand = mulberry32(32);
+    for (let step = 0; step < 10; step++) {
+      clock += STEP_MS;
+      sim.elapse(60);
+      if (step > 0) {
+        // 2.5–4.2 GB per minute: below 2^32 per interval, so each counter wraps about every other poll.
+        const up = BigInt(2_500_000_000 + Math.floor(rand() * 1_700_000_000));
+        const down = BigInt(2_500_000_000 + Math.floor(rand() * 1_700_000_000));
+        sim.queueTraffic('cust-walt', up, down);
+        sim.interfaceTraffic('vlan200', down, up);
+        expected.add('walt', up, down);
+        expected.add('vera', down, up);
+      }
+      for (const [menu, rows] of Object.entries(sim.tables())) server.setTable(menu, rows);
+      expect(await poller.poll('tower-north')).toMatchObject({ ok: true });
+    }
+    expect(spool.totals()).toEqual(expected.totals);
+    expect(await metricValue(registry, 'wispmeter_routeros_counter_events_total', { event: 'wrap' })).toBeGreaterThanOrEqual(6);
+    expect(await metricValue(registry, 'wispmeter_routeros_counter_events_total', { event: 'reset' })).toBe(0);
   });
 });
