@@ -86,10 +86,20 @@ export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
   const events: Record<RowEvent, number> = { advance: 0, first: 0, wrap: 0, reset: 0, 'new-session': 0 };
   const unmapped = new Map<Table, { rows: number; bytes: bigint }>();
   const bySubscriber = new Map<string, { up: bigint; down: bigint }>();
+  const forget = (rowKey: string): void => {
+    tracker.forget(`${rowKey}\0up`);
+    tracker.forget(`${rowKey}\0down`);
+  };
+  // Rows unseen for forgetAfter leave before this poll's rows are read: one that is back is a first sight.
+  const known = new Map<string, { id: string; seen: number }>();
+  for (const [rowKey, row] of Object.entries(prev?.rows ?? {})) {
+    if (now - row.seen < input.forgetAfterMs) known.set(rowKey, row);
+    else forget(rowKey);
+  }
 
   for (const r of input.readings) {
     const rowKey = `${r.table}\0${r.key}`;
-    const before = prev?.rows[rowKey];
+    const before = known.get(rowKey);
     const reset = rebooted || (before !== undefined && before.id !== r.identity);
     const up = tracker.observe(`${rowKey}\0up`, r.up, width, reset);
     const down = tracker.observe(`${rowKey}\0down`, r.down, width, reset);
@@ -120,13 +130,10 @@ export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
 
   // Rows not in this poll keep their last reading (a row that returns with the same identity continues from it)
   // until forgotten. After a reboot their readings are meaningless: every counter began again at boot.
-  for (const [rowKey, row] of Object.entries(prev?.rows ?? {})) {
+  for (const [rowKey, row] of known) {
     if (rows[rowKey]) continue;
-    if (!rebooted && now - row.seen < input.forgetAfterMs) rows[rowKey] = row;
-    else {
-      tracker.forget(`${rowKey}\0up`);
-      tracker.forget(`${rowKey}\0down`);
-    }
+    if (rebooted) forget(rowKey);
+    else rows[rowKey] = row;
   }
 
   const records: UsageRecord[] = [];
