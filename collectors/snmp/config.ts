@@ -14,7 +14,7 @@ const regex = z.string().min(1).refine((s) => {
   } catch {
     return false;
   }
-}, { message: 'not a regular expression' });
+}, { message: 'not a regular expression (expected a JavaScript regular expression, e.g. "^cust:(\\S+)$")' });
 
 /** Extra rule fields every profile shares: how a row's key becomes a subscriber. */
 const ruleCommon = {
@@ -131,18 +131,31 @@ export const snmpSchema = z.strictObject({
     influx: z.boolean().default(true),
   }).default({ influx: true }),
   targets: z.array(snmpTargetSchema).default([]),
-}).superRefine((c, ctx) => {
+});
+
+/**
+ * Checks across keys, on the raw YAML (config/cross-checks.ts) so they are reported together with every schema
+ * problem instead of only once the rest is valid: unique target names, authPriv with its privacy settings.
+ */
+export function snmpCrossChecks(raw: unknown): { path: (string | number)[]; message: string }[] {
+  if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { targets?: unknown }).targets)) return [];
+  const problems: { path: (string | number)[]; message: string }[] = [];
   const names = new Map<string, number>();
-  c.targets.forEach((t, i) => {
-    const first = names.get(t.name);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['targets', i, 'name'], message: `target name "${t.name}" is used twice (first by snmp.targets[${first}])` });
-    else names.set(t.name, i);
-    if (t.version === 3 && t.level === 'authPriv') {
-      if (!t.privProtocol) ctx.addIssue({ code: 'custom', path: ['targets', i, 'privProtocol'], message: 'missing: authPriv needs privProtocol (aes, aes256b or aes256r)' });
-      if (t.privPassword === undefined) ctx.addIssue({ code: 'custom', path: ['targets', i, 'privPassword'], message: 'missing: authPriv needs privPassword' });
+  ((raw as { targets: unknown[] }).targets).forEach((t, i) => {
+    if (typeof t !== 'object' || t === null) return;
+    const target = t as Record<string, unknown>;
+    if (typeof target.name === 'string' && target.name !== '') {
+      const first = names.get(target.name);
+      if (first === undefined) names.set(target.name, i);
+      else problems.push({ path: ['snmp', 'targets', i, 'name'], message: `target name ${JSON.stringify(target.name)} is used twice (expected unique names; first used by snmp.targets[${first}])` });
+    }
+    if (target.version === 3 && target.level === 'authPriv') {
+      if (target.privProtocol === undefined) problems.push({ path: ['snmp', 'targets', i, 'privProtocol'], message: 'missing while level is authPriv (expected aes, aes256b or aes256r)' });
+      if (target.privPassword === undefined) problems.push({ path: ['snmp', 'targets', i, 'privPassword'], message: 'missing while level is authPriv (expected a passphrase of at least 8 characters)' });
     }
   });
-});
+  return problems;
+}
 
 export type SnmpConfig = z.infer<typeof snmpSchema>;
 export type SnmpTargetConfig = z.infer<typeof snmpTargetSchema>;
