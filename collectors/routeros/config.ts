@@ -45,7 +45,7 @@ export const subscriberRulesSchema = z.strictObject({
 export const routerosTlsSchema = z.strictObject({
   /** PEM file of the CA that signed the router's api-ssl certificate (relative to the config file). */
   ca: z.string().min(1).optional(),
-  /** SHA-256 fingerprint of the router's certificate, pinning a self-signed one (`/certificate print detail`). */
+  /** SHA-256 fingerprint of the router's certificate, pinning a self-signed one (`openssl x509 -fingerprint -sha256`). */
   fingerprint: z.string().regex(/^([0-9a-fA-F]{2}:?){32}$/, 'not a SHA-256 fingerprint (expected 64 hex digits, colons allowed)').optional(),
   /** Name the certificate is issued to, when the router is addressed by IP. */
   servername: z.string().min(1).optional(),
