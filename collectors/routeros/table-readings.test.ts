@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { subscriberRulesSchema } from './config.js';
 import { compileRules } from './subscriber-rules.js';
-import { parseUptime, readTables } from './table-readings.js';
+import { parseUptime, readTables, type DeviceRows } from './table-readings.js';
 
 describe('readTables', () => {
   const all = { tables: ['queues', 'ppp', 'hotspot', 'interfaces'] as const, dynamicQueues: false };
@@ -45,7 +45,7 @@ describe('readTables', () => {
   });
 
   it('skips dynamic queues unless asked, and counts malformed rows without failing the rest', () => {
-    const rows = {
+    const rows: DeviceRows = {
       queues: [
         { '.id': '*1', name: '<pppoe-bob>', dynamic: 'true', bytes: '1/2' },
         { '.id': '*2', name: 'bad', dynamic: 'false', bytes: '12' },
