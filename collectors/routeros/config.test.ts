@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { devicePort, routerosSchema } from './config.js';
+import { devicePort, resolveRouterosPaths, routerosSchema } from './config.js';
 
 const device = { name: 'ap1', host: '10.0.0.1', username: 'ro', password: 'pw' };
 
@@ -46,6 +46,11 @@ describe('routerosSchema', () => {
     const r = routerosSchema.safeParse(input);
     expect(r.success).toBe(false);
     if (!r.success) expect(r.error.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it('resolves a relative tls.ca against the config file folder, and leaves absolute ones', () => {
+    const c = routerosSchema.parse({ devices: [{ ...device, tls: { ca: 'certs/ca.pem' } }, { ...device, name: 'ap2', tls: { ca: '/etc/ca.pem' } }, { ...device, name: 'ap3' }] });
+    expect(resolveRouterosPaths(c, '/etc/wispmeter').devices.map((d) => d.tls)).toEqual([{ ca: '/etc/wispmeter/certs/ca.pem' }, { ca: '/etc/ca.pem' }, false]);
   });
 
   it('parses sample.yaml', () => {

@@ -1,4 +1,5 @@
 // The `routeros:` config section: MikroTik devices polled over the API, poll timing, and subscriber rules per table.
+import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 // From config/primitives.ts, not config/schema.ts: schema.ts imports this section (no import cycle).
 import { duration } from '../../config/primitives.js';
@@ -117,4 +118,12 @@ export type SubscriberRule = SubscriberRules[Table];
 /** The port a device's API listens on. */
 export function devicePort(d: RouterosDeviceConfig): number {
   return d.port ?? (d.tls === false ? 8728 : 8729);
+}
+
+/** The section with every relative `tls.ca` made absolute against `base` (the config file's folder), as the loader does for the catalog. */
+export function resolveRouterosPaths(c: RouterosConfig, base: string): RouterosConfig {
+  return {
+    ...c,
+    devices: c.devices.map((d) => (typeof d.tls === 'object' && d.tls.ca !== undefined && !isAbsolute(d.tls.ca) ? { ...d, tls: { ...d.tls, ca: resolve(base, d.tls.ca) } } : d)),
+  };
 }
