@@ -74,8 +74,12 @@ const targetCommon = {
   timeout: duration.optional(),
   /** Overrides snmp.retries for this target. */
   retries: z.number().int().min(0).max(10).optional(),
-  /** Overrides snmp.subscribers for this target, per profile. */
-  subscribers: subscriberRulesSchema.partial().optional(),
+  /** Overrides snmp.subscribers for this target: each profile's rule given here replaces the section's whole. */
+  subscribers: z.strictObject({
+    'if-mib': ifMibRuleSchema.optional(),
+    'mikrotik-queue': queueRuleSchema.optional(),
+    'airmax-station': stationRuleSchema.optional(),
+  }).optional(),
 };
 
 export const v2cTargetSchema = z.strictObject({

@@ -87,7 +87,11 @@ export class SnmpPoller {
     }
     const saved = this.opts.spool.state(STATE_SCOPE);
     for (const t of config.targets) {
-      const rules: SubscriberRules = { ...config.subscribers, ...t.subscribers };
+      const rules: SubscriberRules = {
+        'if-mib': t.subscribers?.['if-mib'] ?? config.subscribers['if-mib'],
+        'mikrotik-queue': t.subscribers?.['mikrotik-queue'] ?? config.subscribers['mikrotik-queue'],
+        'airmax-station': t.subscribers?.['airmax-station'] ?? config.subscribers['airmax-station'],
+      };
       const state = parseDeviceState(saved.get(t.name));
       if (saved.has(t.name) && !state) this.log.warn({ target: t.name }, 'snmp: saved counter readings have the wrong shape; the next poll takes new ones (no usage for it)');
       this.targets.set(t.name, {
