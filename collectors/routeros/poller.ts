@@ -126,8 +126,9 @@ export class RouterosPoller {
     const backoff: BackoffOptions = { initialMs: this.opts.config.backoff.initial, maxMs: this.opts.config.backoff.max, multiplier: 2, jitter: 0.2, maxRetryAfterMs: this.opts.config.backoff.max };
     while (!signal.aborted) {
       const began = Date.now();
-      const outcome = await this.withSlot(() => this.poll(d.config.name));
-      if (signal.aborted) break;
+      // A device that waited for a slot while the poller stopped does not start a poll it would only abandon.
+      const outcome = await this.withSlot(async () => (signal.aborted ? undefined : this.poll(d.config.name)));
+      if (!outcome || signal.aborted) break;
       const delay = outcome.ok ? Math.max(0, interval - (Date.now() - began)) : backoffDelay(d.failures - 1, backoff, undefined, this.opts.random);
       await sleep(delay, signal);
     }
@@ -149,8 +150,8 @@ export class RouterosPoller {
   private async pollDevice(d: Device): Promise<PollOutcome> {
     const m = this.metrics!;
     const name = d.config.name;
+    if (this.stopping) return { ok: false, kind: 'closed', error: new RouterosApiError('closed', 'poller is stopping') };
     try {
-      if (this.stopping) throw new RouterosApiError('closed', 'poller is stopping');
       const conn = await this.connection(d);
       const rows = await readDevice(conn, d.config.tables, this.opts.config.timeout);
       const uptimeMs = parseUptime(rows.uptime ?? '');
@@ -190,6 +191,8 @@ export class RouterosPoller {
     } catch (err) {
       const kind = errorKind(err);
       const error = err instanceof Error ? err : new Error(String(err));
+      // stop() closed the session under this poll: nothing was stored, and it is no failure of the router's.
+      if (this.stopping) return { ok: false, kind, error };
       // A trap leaves the session usable; anything else on the wire leaves it in an unknown state.
       if (kind !== 'trap' && kind !== 'spool_full' && kind !== 'spool_error') this.disconnect(d);
       d.failures++;
