@@ -2,7 +2,8 @@
 // the reply words (!re, !done, !trap, !empty, !fatal), pipelined commands, replies cut in tiny pieces, and faults.
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiConnection, RouterosApiError } from '../collectors/routeros/api-connection.js';
+import { ApiConnection } from '../collectors/routeros/api-connection.js';
+import { RouterosApiError } from '../collectors/routeros/api-error.js';
 import { encodeSentence, SentenceReader } from '../collectors/routeros/api-words.js';
 import { RouterosTestServer } from './routeros-server.js';
 

@@ -5,18 +5,11 @@
 // throws from inside the socket's data handler on a reply word it does not know. RouterOS 7.18 added one
 // (`!empty`, sent for a print with no rows), so every empty table would end the daemon with an uncaught
 // exception. A poller that bills from these replies needs both right; the framing is 100 lines.
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { RouterosApiError } from './api-error.js';
+import { connectSocket, type ApiTlsOptions } from './api-socket.js';
 import { ApiFramingError, attributes, encodeSentence, SentenceReader, tagOf } from './api-words.js';
-
-export interface ApiTlsOptions {
-  /** PEM CA bundle that signed the router's certificate. */
-  ca?: string | Buffer;
-  /** SHA-256 fingerprint of the router's certificate ("AB:CD:…" or hex): pins a self-signed certificate. */
-  fingerprint?: string;
-  /** Name to check the certificate against when it is not the host (also sent as SNI). */
-  servername?: string;
-}
 
 export interface ApiConnectOptions {
   host: string;
@@ -27,16 +20,6 @@ export interface ApiConnectOptions {
   password: string;
   /** Bound on connecting plus logging in, and on each command's complete reply. */
   timeoutMs: number;
-}
-
-/** Why a session or command failed, for metrics and for choosing how to retry. */
-export type ApiErrorKind = 'connect' | 'tls' | 'auth' | 'timeout' | 'closed' | 'fatal' | 'trap' | 'protocol' | 'unsupported';
-
-export class RouterosApiError extends Error {
-  constructor(readonly kind: ApiErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RouterosApiError';
-  }
 }
 
 /** A command's reply: its `!re` rows and the attributes of its `!done`. */
@@ -161,54 +144,4 @@ export class ApiConnection {
     this.pending.clear();
     this.socket.destroy();
   }
-}
-
-function connectSocket(opts: ApiConnectOptions): Promise<Socket | TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const where = `${opts.host}:${opts.port}`;
-    const tls = opts.tls;
-    const socket = tls
-      ? tlsConnect({
-        host: opts.host,
-        port: opts.port,
-        servername: tls.servername ?? (isIpLiteral(opts.host) ? undefined : opts.host),
-        ca: tls.ca,
-        // A pinned fingerprint replaces chain checks (RouterOS certificates are mostly self-signed); it is
-        // compared below before any credential is sent.
-        rejectUnauthorized: tls.fingerprint === undefined,
-      })
-      : netConnect({ host: opts.host, port: opts.port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new RouterosApiError('timeout', `no connection to ${where} within ${opts.timeoutMs} ms`));
-    }, opts.timeoutMs);
-    timer.unref();
-    socket.once('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      socket.destroy();
-      const isTls = tls !== undefined && (err.code?.startsWith('ERR_TLS') || err.code?.includes('CERT') || /certificate|ssl|tls/i.test(err.message));
-      reject(new RouterosApiError(isTls ? 'tls' : 'connect', `cannot connect to ${where}: ${err.message}`, { cause: err }));
-    });
-    socket.once(tls ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      if (tls?.fingerprint !== undefined) {
-        const got = (socket as TLSSocket).getPeerCertificate().fingerprint256 ?? '';
-        if (normalizeFingerprint(got) !== normalizeFingerprint(tls.fingerprint)) {
-          socket.destroy();
-          return reject(new RouterosApiError('tls', `certificate of ${where} has fingerprint ${got}, not the pinned ${tls.fingerprint}`));
-        }
-      }
-      socket.setNoDelay(true);
-      resolve(socket);
-    });
-  });
-}
-
-function normalizeFingerprint(f: string): string {
-  return f.replace(/[^0-9a-f]/gi, '').toLowerCase();
-}
-
-function isIpLiteral(host: string): boolean {
-  return /^[\d.]+$/.test(host) || host.includes(':');
 }

@@ -1,6 +1,6 @@
 // Prometheus metrics of the RouterOS poller, registered on the registry the daemon passes in.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ApiErrorKind } from './api-connection.js';
+import type { ApiErrorKind } from './api-error.js';
 import type { Table } from './config.js';
 import type { RowEvent } from './usage-deltas.js';
 

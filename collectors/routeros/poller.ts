@@ -6,11 +6,16 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { backoffDelay, sleep, type BackoffOptions } from '../pipeline/retry.js';
 import { SpoolFullError, type SpoolWriter } from '../pipeline/spool-types.js';
-import { ApiConnection, RouterosApiError, type ApiTlsOptions } from './api-connection.js';
+import { ApiConnection } from './api-connection.js';
+import { RouterosApiError } from './api-error.js';
+import type { ApiTlsOptions } from './api-socket.js';
 import { devicePort, type RouterosConfig, type RouterosDeviceConfig, type Table } from './config.js';
+import { readDevice } from './device-read.js';
+import { FailureLog } from './failure-log.js';
 import { createRouterosMetrics, recordTableMetrics, type PollErrorKind, type RouterosMetrics } from './metrics.js';
+import { PollSlots } from './poll-slots.js';
 import { compileRules, type SubscriberOf } from './subscriber-rules.js';
-import { parseUptime, PROPLISTS, readTables, type DeviceRows } from './table-readings.js';
+import { parseUptime, readTables } from './table-readings.js';
 import { deviceUsage, parseDeviceState, STATE_SCOPE, type DeviceState } from './usage-deltas.js';
 
 /** The same error of a device is logged again after this long, with how often it repeated meanwhile. */
@@ -41,7 +46,7 @@ interface Device {
   failures: number;
   /** Polls of one device never overlap (the loop and a test's poll()). */
   busy: Promise<unknown>;
-  lastError: { text: string; at: number; repeated: number } | undefined;
+  failureLog: FailureLog;
 }
 
 export class RouterosPoller {
@@ -50,12 +55,13 @@ export class RouterosPoller {
   private loops: Promise<void>[] = [];
   private metrics: RouterosMetrics | undefined;
   private log: Logger | undefined;
-  private slots = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly slots: PollSlots;
   private started = false;
   private stopping: Promise<void> | undefined;
 
-  constructor(private readonly opts: RouterosPollerOptions) {}
+  constructor(private readonly opts: RouterosPollerOptions) {
+    this.slots = new PollSlots(opts.config.concurrency);
+  }
 
   private now(): number {
     return this.opts.now ? this.opts.now() : Date.now();
@@ -73,15 +79,16 @@ export class RouterosPoller {
       const raw = saved.get(d.name);
       const state = parseDeviceState(raw);
       if (raw !== undefined && !state) log.warn({ device: d.name }, 'routeros: saved counter state has the wrong shape; this device starts afresh (its first poll gives no usage)');
+      const deviceLog = log.child({ device: d.name });
       this.devices.set(d.name, {
         config: d,
-        log: log.child({ device: d.name }),
+        log: deviceLog,
         subscriberOf: compileRules(config.subscribers, d.subscribers),
         conn: undefined,
         state,
         failures: 0,
         busy: Promise.resolve(),
-        lastError: undefined,
+        failureLog: new FailureLog(deviceLog, ERROR_LOG_INTERVAL_MS),
       });
       this.metrics.connected.set({ device: d.name }, 0);
     }
@@ -127,25 +134,13 @@ export class RouterosPoller {
     while (!signal.aborted) {
       const began = Date.now();
       // A device that waited for a slot while the poller stopped does not start a poll it would only abandon.
-      const outcome = await this.withSlot(async () => (signal.aborted ? undefined : this.poll(d.config.name)));
+      const outcome = await this.slots.run(async () => (signal.aborted ? undefined : this.poll(d.config.name)));
       if (!outcome || signal.aborted) break;
       const delay = outcome.ok ? Math.max(0, interval - (Date.now() - began)) : backoffDelay(d.failures - 1, backoff, undefined, this.opts.random);
       await sleep(delay, signal);
     }
   }
 
-  /** At most `concurrency` polls at once across devices, so a big fleet cannot open hundreds of sessions together. */
-  private async withSlot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.slots >= this.opts.config.concurrency) await new Promise<void>((r) => this.waiting.push(r));
-    else this.slots++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.slots--;
-    }
-  }
 
   private async pollDevice(d: Device): Promise<PollOutcome> {
     const m = this.metrics!;
@@ -186,7 +181,7 @@ export class RouterosPoller {
       m.lastSuccess.set({ device: name }, Math.floor(this.now() / 1000));
       if (d.failures) d.log.info({ failures: d.failures }, 'routeros: polling again after failures');
       d.failures = 0;
-      d.lastError = undefined;
+      d.failureLog.reset();
       return { ok: true, records: usage.records.length, rebooted: usage.rebooted };
     } catch (err) {
       const kind = errorKind(err);
@@ -240,35 +235,13 @@ export class RouterosPoller {
     return { ca, fingerprint: c.tls.fingerprint, servername: c.tls.servername };
   }
 
-  /** One line per distinct failure, then at most one per ERROR_LOG_INTERVAL_MS with the count in between. */
   private logFailure(d: Device, kind: PollErrorKind, err: Error): void {
     const c = d.config;
     const text = kind === 'auth'
       ? `routeros: ${c.name} (${c.host}:${devicePort(c)}) refused the login of user "${c.username}": ${err.message.replace(/^login refused: /, '')}; check routeros.devices[${c.name}].username and password (retrying with backoff)`
       : `routeros: poll of ${c.name} failed (${kind}): ${err.message}`;
-    const t = Date.now();
-    const last = d.lastError;
-    if (last && last.text === text && t - last.at < ERROR_LOG_INTERVAL_MS) {
-      last.repeated++;
-      return;
-    }
-    d.log.error({ kind, failures: d.failures, repeatedSinceLastLog: last?.text === text ? last.repeated : 0 }, text);
-    d.lastError = { text, at: t, repeated: 0 };
+    d.failureLog.failed(text, { kind, failures: d.failures });
   }
-}
-
-/** Every menu a device's tables need, printed with their .proplist; pipelined on one session (tags keep them apart). */
-async function readDevice(conn: ApiConnection, tables: readonly Table[], timeoutMs: number): Promise<DeviceRows & { uptime?: string }> {
-  const print = async (menu: keyof typeof PROPLISTS): Promise<Record<string, string>[]> => (await conn.command([`${menu}/print`, `=.proplist=${PROPLISTS[menu]}`], timeoutMs)).rows;
-  const want = (t: Table): boolean => tables.includes(t);
-  const [resource, queues, ppp, hotspot, interfaces] = await Promise.all([
-    print('/system/resource'),
-    want('queues') ? print('/queue/simple') : undefined,
-    want('ppp') ? print('/ppp/active') : undefined,
-    want('hotspot') ? print('/ip/hotspot/active') : undefined,
-    want('interfaces') || want('ppp') ? print('/interface') : undefined,
-  ]);
-  return { uptime: resource[0]?.uptime, queues, ppp, hotspot, interfaces };
 }
 
 /** The spool did not take the entry: the readings stay uncommitted and the next poll covers this interval too. */

@@ -52,15 +52,6 @@ export interface ReadOptions {
   dynamicQueues: boolean;
 }
 
-/** The API's `.proplist` for each menu: only what is read, so a big router's reply stays small. */
-export const PROPLISTS = {
-  '/queue/simple': '.id,name,target,comment,dynamic,bytes',
-  '/ppp/active': '.id,name,service,caller-id,address,uptime,session-id',
-  '/ip/hotspot/active': '.id,user,mac-address,address,uptime,bytes-in,bytes-out',
-  '/interface': '.id,name,type,comment,dynamic,rx-byte,tx-byte',
-  '/system/resource': 'uptime',
-} as const;
-
 export function readTables(rows: DeviceRows, opts: ReadOptions): TableReadings {
   const out: TableReadings = { readings: [], malformed: {}, skipped: {} };
   const count = (what: 'malformed' | 'skipped', table: Table): void => {
