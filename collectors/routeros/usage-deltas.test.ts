@@ -104,6 +104,12 @@ describe('deviceUsage', () => {
     expect(u!.unmapped.get('interfaces')).toEqual({ rows: 1, bytes: 1100n });
   });
 
+  it('keeps intervals ordered when the poller clock steps back', () => {
+    const [first, u] = run([[10, 100, [reading('queues', 'a', '*1', 5n, 5n)]], [9, 101, [reading('queues', 'a', '*1', 7n, 9n)]]]);
+    expect(u!.records.map((r) => [r.start, r.end])).toEqual([[first!.next.at, first!.next.at + 1]]);
+    expect(u!.next.at).toBe(first!.next.at + 1);
+  });
+
   it('writes no record for a subscriber without traffic', () => {
     const [, u] = run([[0, 100, [reading('queues', 'a', '*1', 5n, 5n)]], [1, 101, [reading('queues', 'a', '*1', 5n, 5n)]]]);
     expect(u!.records).toEqual([]);

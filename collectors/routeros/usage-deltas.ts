@@ -78,7 +78,9 @@ export interface DeviceUsageInput {
 const EVENT_RANK: Record<RowEvent, number> = { advance: 0, first: 1, wrap: 2, reset: 3, 'new-session': 4 };
 
 export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
-  const { prev, now, uptimeMs, width } = input;
+  const { prev, uptimeMs, width } = input;
+  // A poller clock stepped back must not make an interval that ends before it starts: it ends 1 ms after.
+  const now = prev ? Math.max(input.now, prev.at + 1) : input.now;
   const tracker = new CounterTracker(prev?.counters);
   const elapsed = prev ? now - prev.at : 0;
   const rebooted = prev !== undefined && (uptimeMs < prev.uptimeMs || uptimeMs - prev.uptimeMs + REBOOT_SLACK_MS < elapsed);
