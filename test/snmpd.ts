@@ -7,6 +7,9 @@ import { ROOT } from './wispmeter/collector-process.js';
 import { freePort } from './servers/free-port.js';
 import { findBinary, startServerProcess, type ServerProcess } from './servers/server-process.js';
 
+/** "udp:127.0.0.1:65535," is 20 bytes: 128 fit in snmpd's 2560-byte address list; keep a margin. */
+export const MAX_PORTS = 120;
+
 export interface SnmpdUser {
   name: string;
   level: 'authNoPriv' | 'authPriv';
@@ -46,6 +49,8 @@ export async function startSnmpd(opts: StartSnmpdOptions): Promise<Snmpd> {
   const binary = findBinary('snmpd', 'apt-get install snmpd');
   const dir = mkdtempSync(join(tmpdir(), 'wispmeter-snmpd-'));
   const ports = opts.ports ?? [await freePort()];
+  // snmpd keeps its listening addresses in one 2560-byte string and silently drops what does not fit.
+  if (ports.length > MAX_PORTS) throw new Error(`startSnmpd: at most ${MAX_PORTS} ports per snmpd (its address list is cut at 2560 bytes); start several`);
   const stepFile = join(dir, 'step');
   writeFileSync(stepFile, '0\n');
   mkdirSync(join(dir, 'persist'));
@@ -122,3 +127,4 @@ function answers(port: number, opts: StartSnmpdOptions): Promise<boolean> {
     });
   });
 }
+
