@@ -179,7 +179,7 @@ export class SnmpPoller {
         timeoutMs: t.timeoutMs,
         retries: t.retries,
         maxRepetitions: this.opts.config.maxRepetitions,
-        onMalformed: () => m.malformed.inc({ target: name, reason: 'undecodable' }),
+        onMalformed: (reason) => m.malformed.inc({ target: name, reason }),
       }));
       event.records = await this.pollTarget(t, client, started);
       event.ok = true;

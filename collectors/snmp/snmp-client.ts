@@ -31,8 +31,11 @@ export interface SnmpClientOptions {
   timeoutMs: number;
   retries: number;
   maxRepetitions: number;
-  /** Called for each datagram net-snmp could not parse (the request it answered then times out). */
-  onMalformed?: () => void;
+  /**
+   * Called for what is odd but survivable: `undecodable`, a datagram net-snmp could not parse (the request it
+   * answered then times out); `bad_value`, a table cell of the wrong type or range (the cell is skipped).
+   */
+  onMalformed?: (reason: 'undecodable' | 'bad_value') => void;
 }
 
 // Bounds on one walk, so an agent that never ends a table (or loops) cannot keep a poll running forever.
@@ -60,7 +63,7 @@ export class SnmpClient {
       }, { ...common, version: snmp.Version3, ...(t.context ? { context: t.context } : {}) });
     }
     // net-snmp emits "error" for a datagram it cannot decode; without a listener that would end the process.
-    this.session.on('error', () => opts.onMalformed?.());
+    this.session.on('error', () => opts.onMalformed?.('undecodable'));
   }
 
   /** Values of scalar OIDs, in order; a missing one (noSuchObject/Instance) is undefined. */
@@ -116,7 +119,15 @@ export class SnmpClient {
           if (compareOids(vb.oid, cursor[col]!) <= 0) throw new SnmpError('malformed', `agent answered ${vb.oid} after ${cursor[col]} (not increasing)`);
           cursor[col] = vb.oid;
           if (snmp.isVarbindError(vb)) continue;
-          out[col]!.set(vb.oid.slice(prefix.length), toCell(vb));
+          let cell: Cell;
+          try {
+            cell = toCell(vb);
+          } catch {
+            // One bad cell (a 10-byte Counter64, a counter sent as a string) costs its row, not the device's poll.
+            this.opts.onMalformed?.('bad_value');
+            continue;
+          }
+          out[col]!.set(vb.oid.slice(prefix.length), cell);
           cells++;
         }
         if (!done) still.push(col);
