@@ -89,7 +89,7 @@ describe('deviceUsage', () => {
       [100, 200, [reading('queues', 'q', '*1', 900n, 900n)]],
     ]);
     expect(usage(polls[2]!)).toEqual({ q: [50n, 70n] });
-    expect(polls[3]!.next.rows['queues\0q']).toBeDefined();
+    expect(polls[3]!.next.rows['queues/q']).toEqual(['*1', T0 + 2 * MIN, '150', '170']);
     expect(polls[4]!.records).toEqual([]);
     expect(polls[4]!.events.first).toBe(1);
   });
@@ -124,9 +124,10 @@ describe('parseDeviceState', () => {
 
   it.each([
     ['nothing', undefined],
-    ['another version', { v: 2, at: 1, uptimeMs: 1, counters: {}, rows: {} }],
-    ['a counter that is not a decimal', { v: 1, at: 1, uptimeMs: 1, counters: { a: '-1' }, rows: {} }],
-    ['a row without identity', { v: 1, at: 1, uptimeMs: 1, counters: {}, rows: { a: { seen: 1 } } }],
+    ['another version', { v: 2, at: 1, uptimeMs: 1, rows: {} }],
+    ['a counter that is not a decimal', { v: 1, at: 1, uptimeMs: 1, rows: { 'queues/a': ['*1', 1, '-1', '0'] } }],
+    ['a row without identity', { v: 1, at: 1, uptimeMs: 1, rows: { 'queues/a': [1, '0', '0'] } }],
+    ['rows of the old shape', { v: 1, at: 1, uptimeMs: 1, rows: { 'queues/a': { id: '*1', seen: 1 } } }],
   ])('refuses %s', (_name, v) => {
     expect(parseDeviceState(v)).toBeUndefined();
   });

@@ -28,27 +28,34 @@ const REBOOT_SLACK_MS = 60_000;
 /** A session counts as begun after our last reading only with this margin (uptime has 1 s steps; replies take time). */
 const SESSION_SLACK_MS = 2000;
 
+/** A row's saved reading: identity, when last seen (ms), and its up and down counters as decimal strings. */
+export type SavedRow = [id: string, seen: number, up: string, down: string];
+
 export interface DeviceState {
   v: 1;
   /** When the saved readings were taken (ms since the epoch). */
   at: number;
   /** The router's uptime then (ms). */
   uptimeMs: number;
-  /** CounterTracker snapshot: `table \0 key \0 up|down` → reading. */
-  counters: Record<string, string>;
-  /** `table \0 key` → the row's identity and when it was last seen. */
-  rows: Record<string, { id: string; seen: number }>;
+  /** `table/key` → the row's last reading; one short tuple per row, as this state is rewritten with every poll. */
+  rows: Record<string, SavedRow>;
 }
 
 /** The saved state of a device, or undefined when it is absent or not of this shape (then polling starts afresh). */
 export function parseDeviceState(v: unknown): DeviceState | undefined {
   if (typeof v !== 'object' || v === null) return undefined;
   const s = v as Partial<DeviceState>;
-  if (s.v !== 1 || typeof s.at !== 'number' || typeof s.uptimeMs !== 'number') return undefined;
-  if (typeof s.counters !== 'object' || s.counters === null || typeof s.rows !== 'object' || s.rows === null) return undefined;
-  for (const c of Object.values(s.counters)) if (typeof c !== 'string' || !/^\d+$/.test(c)) return undefined;
-  for (const r of Object.values(s.rows)) if (typeof r?.id !== 'string' || typeof r.seen !== 'number') return undefined;
+  if (s.v !== 1 || typeof s.at !== 'number' || typeof s.uptimeMs !== 'number' || typeof s.rows !== 'object' || s.rows === null) return undefined;
+  for (const r of Object.values(s.rows as Record<string, unknown>)) {
+    if (!Array.isArray(r) || r.length !== 4) return undefined;
+    const [id, seen, up, down] = r as unknown[];
+    if (typeof id !== 'string' || typeof seen !== 'number' || !isDecimal(up) || !isDecimal(down)) return undefined;
+  }
   return s as DeviceState;
+}
+
+function isDecimal(v: unknown): v is string {
+  return typeof v === 'string' && /^\d+$/.test(v);
 }
 
 export type RowEvent = DeltaKind | 'new-session';
@@ -81,30 +88,25 @@ export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
   const { prev, uptimeMs, width } = input;
   // A poller clock stepped back must not make an interval that ends before it starts: it ends 1 ms after.
   const now = prev ? Math.max(input.now, prev.at + 1) : input.now;
-  const tracker = new CounterTracker(prev?.counters);
   const elapsed = prev ? now - prev.at : 0;
   const rebooted = prev !== undefined && (uptimeMs < prev.uptimeMs || uptimeMs - prev.uptimeMs + REBOOT_SLACK_MS < elapsed);
-  const rows: DeviceState['rows'] = {};
   const events: Record<RowEvent, number> = { advance: 0, first: 0, wrap: 0, reset: 0, 'new-session': 0 };
   const unmapped = new Map<Table, { rows: number; bytes: bigint }>();
   const bySubscriber = new Map<string, { up: bigint; down: bigint }>();
-  const forget = (rowKey: string): void => {
-    tracker.forget(`${rowKey}\0up`);
-    tracker.forget(`${rowKey}\0down`);
-  };
   // Rows unseen for forgetAfter leave before this poll's rows are read: one that is back is a first sight.
-  const known = new Map<string, { id: string; seen: number }>();
-  for (const [rowKey, row] of Object.entries(prev?.rows ?? {})) {
-    if (now - row.seen < input.forgetAfterMs) known.set(rowKey, row);
-    else forget(rowKey);
-  }
+  const known = new Map<string, SavedRow>();
+  for (const [rowKey, row] of Object.entries(prev?.rows ?? {})) if (now - row[1] < input.forgetAfterMs) known.set(rowKey, row);
+  const tracker = new CounterTracker(Object.fromEntries([...known].flatMap(([k, r]) => [[`${k}/up`, r[2]], [`${k}/down`, r[3]]])));
+  /** Rows of this poll: `table/key` → identity. */
+  const seen = new Map<string, string>();
 
   for (const r of input.readings) {
-    const rowKey = `${r.table}\0${r.key}`;
+    // Table names have no "/", so "table/key" cannot collide across tables whatever the key holds.
+    const rowKey = `${r.table}/${r.key}`;
     const before = known.get(rowKey);
-    const reset = rebooted || (before !== undefined && before.id !== r.identity);
-    const up = tracker.observe(`${rowKey}\0up`, r.up, width, reset);
-    const down = tracker.observe(`${rowKey}\0down`, r.down, width, reset);
+    const reset = rebooted || (before !== undefined && before[0] !== r.identity);
+    const up = tracker.observe(`${rowKey}/up`, r.up, width, reset);
+    const down = tracker.observe(`${rowKey}/down`, r.down, width, reset);
     let event: RowEvent = EVENT_RANK[up.kind] >= EVENT_RANK[down.kind] ? up.kind : down.kind;
     let bytesUp = up.delta;
     let bytesDown = down.delta;
@@ -115,7 +117,7 @@ export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
       bytesDown = r.down;
     }
     events[event]++;
-    rows[rowKey] = { id: r.identity, seen: now };
+    seen.set(rowKey, r.identity);
     const subscriber = input.subscriberOf(r.table, r.fields);
     if (subscriber === undefined) {
       const u = unmapped.get(r.table) ?? { rows: 0, bytes: 0n };
@@ -130,13 +132,12 @@ export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
     bySubscriber.set(subscriber, t);
   }
 
+  const counters = tracker.snapshot();
+  const rows: DeviceState['rows'] = {};
+  for (const [rowKey, id] of seen) rows[rowKey] = [id, now, counters[`${rowKey}/up`]!, counters[`${rowKey}/down`]!];
   // Rows not in this poll keep their last reading (a row that returns with the same identity continues from it)
   // until forgotten. After a reboot their readings are meaningless: every counter began again at boot.
-  for (const [rowKey, row] of known) {
-    if (rows[rowKey]) continue;
-    if (rebooted) forget(rowKey);
-    else rows[rowKey] = row;
-  }
+  if (!rebooted) for (const [rowKey, row] of known) if (!seen.has(rowKey)) rows[rowKey] = row;
 
   const records: UsageRecord[] = [];
   if (prev) {
@@ -154,5 +155,5 @@ export function deviceUsage(input: DeviceUsageInput): DeviceUsage {
       });
     }
   }
-  return { records, next: { v: 1, at: now, uptimeMs, counters: tracker.snapshot(), rows }, rebooted, events, unmapped };
+  return { records, next: { v: 1, at: now, uptimeMs, rows }, rebooted, events, unmapped };
 }
