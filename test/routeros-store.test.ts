@@ -77,7 +77,7 @@ describe('RouterOS poller with the real spool and embedded store', () => {
         }
       }
       for (const [menu, rows] of Object.entries(sim.tables())) server.setTable(menu, rows);
-      expect(await poller.poll('ap7')).toMatchObject({ ok: true });
+      expect((await poller.pollAll()).get('ap7')).toMatchObject({ ok: true });
     }
     await poller.stop();
 

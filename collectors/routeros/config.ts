@@ -4,7 +4,7 @@ import { z } from 'zod';
 // From config/primitives.ts, not config/schema.ts: schema.ts imports this section (no import cycle).
 import { duration } from '../../config/primitives.js';
 
-/** The tables a device can be read from; each is a closed case in poll.ts. */
+/** The tables a device can be read from; each is a closed case in table-readings.ts. */
 export const TABLES = ['queues', 'ppp', 'hotspot', 'interfaces'] as const;
 export type Table = (typeof TABLES)[number];
 

@@ -106,6 +106,13 @@ export class RouterosPoller {
     return run;
   }
 
+  /** Polls every device now, `concurrency` at a time (with `schedule: false`, how a test steps the whole fleet). */
+  async pollAll(): Promise<Map<string, PollOutcome>> {
+    const names = [...this.devices.keys()];
+    const outcomes = await Promise.all(names.map((n) => this.slots.run(() => this.poll(n))));
+    return new Map(names.map((n, i) => [n, outcomes[i]!]));
+  }
+
   /** Stops scheduling, lets a poll in progress finish or fail, closes every API session. Runs once. */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
