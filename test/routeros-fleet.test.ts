@@ -119,4 +119,23 @@ describe('RouterOS poller with many devices', () => {
     expect(server.maxBusySessions).toBe(2);
     for (let i = 0; i < 5; i++) expect(await metric(registry, 'wispmeter_routeros_polls_total', { device: `ap-${i}`, result: 'ok' })).toBeGreaterThanOrEqual(1);
   });
+
+  it('notices a session the router closed between polls, and opens a new one at the next poll', async () => {
+    const server = await RouterosTestServer.start({ users: { ro: 'pw' } });
+    cleanups.push(() => server.stop());
+    server.setTable('/system/resource', [{ uptime: '1h' }]);
+    server.setTable('/queue/simple', []);
+    const config = routerosSchema.parse({ devices: [{ name: 'ap1', host: '127.0.0.1', port: server.port, username: 'ro', password: 'pw', tables: ['queues'] }] });
+    const registry = new Registry();
+    const poller = new RouterosPoller({ config, spool: new MemorySpool(), logger: pino({ level: 'silent' }), registry, schedule: false });
+    cleanups.push(() => poller.stop());
+    await poller.start();
+    expect(await poller.poll('ap1')).toMatchObject({ ok: true });
+    expect(await metric(registry, 'wispmeter_routeros_connected', { device: 'ap1' })).toBe(1);
+    server.dropAll();
+    await until(async () => (await metric(registry, 'wispmeter_routeros_connected', { device: 'ap1' })) === 0, 2000);
+    expect(await poller.poll('ap1')).toMatchObject({ ok: true });
+    expect(server.connections).toBe(2);
+    expect(await metric(registry, 'wispmeter_routeros_poll_errors_total', {})).toBe(0);
+  });
 });

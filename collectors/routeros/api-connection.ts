@@ -41,6 +41,9 @@ export class ApiConnection {
   private readonly pending = new Map<string, Pending>();
   private nextTag = 1;
   private failure: RouterosApiError | undefined;
+  private onEnd: ((err: RouterosApiError) => void) | undefined;
+  /** Settles once, with the reason, when the session ends (by the router, the network, a timeout or close()). */
+  readonly ended = new Promise<RouterosApiError>((resolve) => { this.onEnd = resolve; });
 
   private constructor(private readonly socket: Socket | TLSSocket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -137,6 +140,7 @@ export class ApiConnection {
   private fail(err: RouterosApiError): void {
     if (this.failure) return;
     this.failure = err;
+    this.onEnd?.(err);
     for (const p of this.pending.values()) {
       clearTimeout(p.timer);
       p.reject(err);

@@ -50,6 +50,8 @@ export function connectSocket(opts: { host: string; port: number; tls?: ApiTlsOp
         }
       }
       socket.setNoDelay(true);
+      // A NAT or firewall that silently drops an idle session between polls is found by keepalive, not by a poll.
+      socket.setKeepAlive(true, 30_000);
       resolve(socket);
     });
   });

@@ -216,9 +216,16 @@ export class RouterosPoller {
       password: c.password,
       timeoutMs: this.opts.config.timeout,
     });
+    const conn = d.conn;
     this.metrics!.connected.set({ device: c.name }, 1);
+    void conn.ended.then((why) => {
+      if (d.conn !== conn) return;
+      // Between polls, e.g. the router rebooted: the next poll opens a new session.
+      this.metrics?.connected.set({ device: c.name }, 0);
+      if (!this.stopping) d.log.info({ reason: why.message }, 'routeros: API session ended');
+    });
     d.log.info({ host: c.host, port: devicePort(c), tls: c.tls !== false }, 'routeros: logged in');
-    return d.conn;
+    return conn;
   }
 
   private disconnect(d: Device): void {
