@@ -122,16 +122,22 @@ export class SnmpPoller {
     return await Promise.all(list.map((t) => (t.running ??= this.poll(t, due).finally(() => (t.running = undefined)))));
   }
 
-  /** Stops scheduling, lets running polls finish (each is bounded by its deadline), closes sessions. Runs once. */
+  /**
+   * Stops scheduling and aborts polls in flight by closing their sessions (an aborted poll stores nothing, so
+   * the next run's first poll covers its interval), waits for them, flushes device_health. Runs once.
+   */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
   }
 
   private async shutdown(): Promise<void> {
-    for (const t of this.targets.values()) if (t.timer) clearTimeout(t.timer);
+    for (const t of this.targets.values()) {
+      if (t.timer) clearTimeout(t.timer);
+      t.client?.close();
+      t.client = undefined;
+    }
     await Promise.all([...this.targets.values()].map((t) => t.running));
-    for (const t of this.targets.values()) t.client?.close();
     await this.health?.stop();
     this.errors?.flush();
     this.log.info('snmp: stopped');
@@ -165,6 +171,11 @@ export class SnmpPoller {
     const m = this.metrics!;
     const name = t.config.name;
     const started = this.now();
+    if (this.stopping) {
+      // Waited for a slot while the poller stopped: do not open a new session.
+      release();
+      return { target: name, due, started, finished: started, ok: false, reason: 'aborted', records: 0 };
+    }
     m.lag.observe(Math.max(0, started - due) / 1000);
     // A poll never outlives its interval: past the deadline its session is closed, which fails what is in flight.
     const deadline = setTimeout(() => {
