@@ -10,7 +10,7 @@ import { snmpSchema } from '../collectors/snmp/config.js';
 import { SnmpPoller } from '../collectors/snmp/poller.js';
 import { metricSum, parsePrometheus } from './wispmeter/collector-process.js';
 
-type Mode = 'good' | 'garbage' | 'truncated' | 'wrong-request-id' | 'bad-cells' | 'walk-stuck' | 'uptime-string';
+type Mode = 'good' | 'garbage' | 'truncated' | 'wrong-request-id' | 'bad-cells' | 'walk-stuck' | 'uptime-string' | 'too-big';
 
 // --- just enough BER for SNMPv2c GET/GETBULK requests and their responses ---
 function tlv(tag: number, body: Buffer): Buffer {
@@ -82,6 +82,8 @@ const Q = '1.3.6.1.4.1.14988.1.1.2.1.1';
 class HostileAgent {
   mode: Mode = 'good';
   step = 0;
+  /** The largest max-repetitions of a GETBULK the agent answered. */
+  largestReps = 0;
   private socket: Socket = createSocket('udp4');
 
   async start(): Promise<number> {
@@ -126,6 +128,14 @@ class HostileAgent {
       }
     } else {
       const reps = Number(BigInt('0x' + msg.subarray(b!.start, b!.end).toString('hex')));
+      // too-big: an agent whose answers to more than two rows per column would not fit its buffer.
+      if (this.mode === 'too-big' && reps > 2) {
+        return tlv(0x30, Buffer.concat([
+          msg.subarray(version!.start - 2, version!.end), msg.subarray(community!.start - 2, community!.end),
+          tlv(0xa2, Buffer.concat([tlv(0x02, msg.subarray(reqId!.start, reqId!.end)), uint(0x02, 1n), uint(0x02, 0n), tlv(0x30, Buffer.alloc(0))])),
+        ]));
+      }
+      this.largestReps = Math.max(this.largestReps, reps);
       const cursors = [...requested];
       for (let r = 0; r < reps; r++) {
         cursors.forEach((c, i) => {
@@ -180,6 +190,10 @@ describe('SNMP poller against a hostile agent', () => {
       expect(await poll('uptime-string')).toBe('malformed');
       expect(await poll('bad-cells')).toBe('ok');
       expect(await poll('good')).toBe('ok');
+      // tooBig: the walk asks for fewer rows per request (4 → 2) and the poll still succeeds.
+      agent.largestReps = 0;
+      expect(await poll('too-big')).toBe('ok');
+      expect(agent.largestReps).toBe(2);
     } finally {
       await poller.stop();
     }
@@ -188,11 +202,11 @@ describe('SNMP poller against a hostile agent', () => {
     expect(metricSum(m, 'wispmeter_snmp_malformed_total', { target: 'odd', reason: 'bad_value' })).toBe(1);
     expect(metricSum(m, 'wispmeter_snmp_malformed_total', { target: 'odd', reason: 'answer' })).toBe(2);
     // bob (no BytesOut, then a 10-byte one) and carol (BytesIn as a string) are skipped at every successful poll.
-    expect(metricSum(m, 'wispmeter_snmp_malformed_total', { target: 'odd', reason: 'queue_no_counters' })).toBe(6);
+    expect(metricSum(m, 'wispmeter_snmp_malformed_total', { target: 'odd', reason: 'queue_no_counters' })).toBe(8);
     expect(metricSum(m, 'wispmeter_snmp_poll_errors_total', { target: 'odd' })).toBe(5);
-    // alice only, in two records: step 1 → 7 (one interval over the failed polls) and 7 → 8.
+    // alice only: step 1 → 7 (one interval over the failed polls), 7 → 8, 8 → 9.
     const records = spool.entries.flatMap((e) => e.records);
-    expect(records.map((r) => [r.subscriber, r.bytesDown, r.bytesUp])).toEqual([['alice', 700n * 6n, 60n], ['alice', 700n, 10n]]);
+    expect(records.map((r) => [r.subscriber, r.bytesDown, r.bytesUp])).toEqual([['alice', 700n * 6n, 60n], ['alice', 700n, 10n], ['alice', 700n, 10n]]);
     expect(records[0]!.end - records[0]!.start).toBeGreaterThan(0);
   });
 });

@@ -29,6 +29,9 @@ declare module 'net-snmp' {
     authPriv = 3,
   }
 
+  /** Error-status names by number (and numbers by name): 1 → "TooBig", 5 → "GeneralError", … */
+  export const ErrorStatus: Record<number, string> & Record<string, number>;
+
   export const AuthProtocols: { none: string; md5: string; sha: string; sha224: string; sha256: string; sha384: string; sha512: string };
   export const PrivProtocols: { none: string; des: string; aes: string; aes256b: string; aes256r: string };
 
@@ -92,10 +95,12 @@ declare module 'net-snmp' {
 
   export class RequestTimedOutError extends Error {}
   export class RequestFailedError extends Error {
+    constructor(message: string, status: number);
     status: number;
   }
   export class RequestInvalidError extends Error {}
   export class ResponseInvalidError extends Error {
+    constructor(message: string, code?: ResponseInvalidCode);
     code: ResponseInvalidCode;
   }
 
@@ -104,6 +109,7 @@ declare module 'net-snmp' {
     Version2c: typeof Version2c;
     Version3: typeof Version3;
     ObjectType: typeof ObjectType;
+    ErrorStatus: typeof ErrorStatus;
     SecurityLevel: typeof SecurityLevel;
     AuthProtocols: typeof AuthProtocols;
     PrivProtocols: typeof PrivProtocols;

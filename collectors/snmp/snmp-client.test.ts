@@ -43,6 +43,11 @@ describe('classify', () => {
     expect(e.message).toBe('no answer from 10.0.0.1:161 after 2 tries of 500 ms: the agent is down or unreachable, or the community is wrong (a v2c agent does not answer a wrong community)');
   });
 
+  it('names the error-status an agent answered, without the OID net-snmp appends', () => {
+    const e = classify(new snmp.RequestFailedError('TooBig: 1.3.6.1.2.1.2.2.1.10', 1), opts(v2));
+    expect(e).toMatchObject({ reason: 'agent_error', status: 'TooBig', message: 'agent 10.0.0.1:161 answered with error TooBig' });
+  });
+
   it('names a rejected v3 user without its keys, and never repeats the library\'s messages that hold them', () => {
     const unknown = new snmp.ResponseInvalidError('Unknown User Name');
     unknown.code = snmp.ResponseInvalidCode.EAuthFailure;

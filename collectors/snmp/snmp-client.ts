@@ -17,7 +17,12 @@ export const SNMP_ERROR_REASONS: readonly SnmpErrorReason[] = ['timeout', 'auth'
  * and the USM keys in an error's `info`, and neither may reach a log.
  */
 export class SnmpError extends Error {
-  constructor(readonly reason: SnmpErrorReason, message: string) {
+  constructor(
+    readonly reason: SnmpErrorReason,
+    message: string,
+    /** For agent_error: the error-status name the agent answered (TooBig, GeneralError, …). */
+    readonly status?: string,
+  ) {
     super(message);
     this.name = 'SnmpError';
   }
@@ -99,7 +104,7 @@ export class SnmpClient {
         answer = await this.getBulk(open.map((i) => cursor[i]!), reps);
       } catch (err) {
         // tooBig: the answer would not fit a datagram; ask for fewer rows per request.
-        if (err instanceof SnmpError && err.reason === 'agent_error' && err.message.includes('TooBig') && reps > 1) {
+        if (err instanceof SnmpError && err.status === 'TooBig' && reps > 1) {
           reps = Math.max(1, Math.floor(reps / 2));
           continue;
         }
@@ -239,8 +244,9 @@ export function classify(err: Error | null | undefined, opts: Pick<SnmpClientOpt
     }
   }
   if (err instanceof snmp.RequestFailedError) {
-    const status = typeof err.message === 'string' && /^[A-Za-z]+$/.test(err.message) ? err.message : `status ${err.status}`;
-    return new SnmpError('agent_error', `agent ${t.address}:${t.port} answered with error ${status}`);
+    // The library's message also names the OID; the status name is all an operator needs here.
+    const status = snmp.ErrorStatus[err.status] ?? `status ${err.status}`;
+    return new SnmpError('agent_error', `agent ${t.address}:${t.port} answered with error ${status}`, status);
   }
   if (err instanceof SnmpError) return err;
   if (err && /forcibly closed/i.test(err.message)) return new SnmpError('aborted', `request to ${t.address}:${t.port} aborted (session closed)`);
