@@ -19,7 +19,7 @@ import { findBinary } from './servers/server-process.js';
 import { startInfluxd, type InfluxdServer } from './servers/influxd.js';
 import { startSnmpd, type Snmpd } from './snmpd.js';
 import { runCli, usageJson } from './wispmeter/cli-run.js';
-import { metricSum, ROOT, startCollector } from './wispmeter/collector-process.js';
+import { metricSum, parsePrometheus, ROOT, startCollector } from './wispmeter/collector-process.js';
 
 const FIXTURES = join(ROOT, 'fixtures/snmp');
 const expected = JSON.parse(readFileSync(join(FIXTURES, 'expected.json'), 'utf8')) as Expected;
@@ -124,6 +124,20 @@ snmp:
         events.push(await pipeline.snmp!.pollNow());
       }
       expect(await pipeline.waitUntilCaughtUp(20_000)).toBe(true);
+      // This run's metrics (the second pipeline polled steps 6 to 11).
+      const m = parsePrometheus(await pipeline.registry.metrics());
+      const since = expected.steps - 6;
+      expect(metricSum(m, 'wispmeter_snmp_poll_errors_total', { target: 'ccr-wrong-community', reason: 'timeout' })).toBe(since);
+      expect(metricSum(m, 'wispmeter_snmp_poll_errors_total', { target: 'ap-unknown-user', reason: 'auth' })).toBe(since);
+      expect(metricSum(m, 'wispmeter_snmp_poll_errors_total', { target: 'ap-wrong-key', reason: 'auth' })).toBe(since);
+      expect(metricSum(m, 'wispmeter_snmp_poll_errors_total', { target: 'ap' })).toBe(0);
+      expect(metricSum(m, 'wispmeter_snmp_device_restarts_total', { target: 'ap' })).toBe(1);
+      expect(metricSum(m, 'wispmeter_snmp_device_restarts_total', { target: 'ccr' })).toBe(0);
+      // tower-total (a parent queue) and the station nobody's map lists: polled, not billed, counted.
+      expect(metricSum(m, 'wispmeter_snmp_unmapped_rows', { target: 'ccr', profile: 'mikrotik-queue' })).toBe(1);
+      expect(metricSum(m, 'wispmeter_snmp_unmapped_rows', { target: 'ap', profile: 'airmax-station' })).toBe(1);
+      expect(metricSum(m, 'wispmeter_snmp_unmapped_octets_total', { target: 'ccr', profile: 'mikrotik-queue' })).toBeGreaterThan(0);
+      expect(metricSum(m, 'wispmeter_snmp_counter_readings_total', { target: 'ap', kind: 'wrap' })).toBeGreaterThan(0);
     } finally {
       await pipeline.stop();
     }
