@@ -1,11 +1,13 @@
 // A hostile agent on loopback (hand-written BER over UDP) answers the poller with garbage, truncated datagrams,
 // wrong request ids, cells of the wrong type or size, a walk that does not advance and a sysUpTime that is a
 // string: each is counted by reason, fails at most that poll (or skips that row), and the poller keeps working.
+// Also: a spool that refuses a poll leaves the readings at the last durable poll.
 import { createSocket, type Socket } from 'node:dgram';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySpool } from '../collectors/pipeline/memory-spool.js';
+import { SpoolFullError } from '../collectors/pipeline/spool-types.js';
 import { snmpSchema } from '../collectors/snmp/config.js';
 import { SnmpPoller } from '../collectors/snmp/poller.js';
 import { metricSum, parsePrometheus } from './wispmeter/collector-process.js';
@@ -208,5 +210,35 @@ describe('SNMP poller against a hostile agent', () => {
     const records = spool.entries.flatMap((e) => e.records);
     expect(records.map((r) => [r.subscriber, r.bytesDown, r.bytesUp])).toEqual([['alice', 700n * 6n, 60n], ['alice', 700n, 10n], ['alice', 700n, 10n]]);
     expect(records[0]!.end - records[0]!.start).toBeGreaterThan(0);
+  });
+
+  it('keeps the last durable readings when the spool refuses a poll, so the next poll bills both intervals once', async () => {
+    const registry = new Registry();
+    const spool = new MemorySpool();
+    const config = snmpSchema.parse({
+      timeout: 200, retries: 0,
+      targets: [{ name: 'full', version: '2c', address: '127.0.0.1', port, community: 'public', profiles: ['mikrotik-queue'] }],
+    });
+    const poller = new SnmpPoller({ config, spool, logger: pino({ level: 'silent' }), registry, manual: true });
+    await poller.start();
+    agent.mode = 'good';
+    const poll = async () => {
+      agent.step++;
+      const [e] = await poller.pollNow();
+      return e!.ok ? 'ok' : e!.reason;
+    };
+    try {
+      expect(await poll()).toBe('ok');
+      spool.failWith = new SpoolFullError(2_000_000_000, 1_000_000_000);
+      expect(await poll()).toBe('spool');
+      expect(await poll()).toBe('spool');
+      spool.failWith = undefined;
+      expect(await poll()).toBe('ok');
+    } finally {
+      await poller.stop();
+    }
+    const records = spool.entries.flatMap((e) => e.records);
+    expect(records.map((r) => [r.subscriber, r.bytesDown, r.bytesUp])).toEqual([['alice', 700n * 3n, 30n]]);
+    expect(metricSum(parsePrometheus(await registry.metrics()), 'wispmeter_snmp_spool_errors_total', { reason: 'spool_full' })).toBe(2);
   });
 });

@@ -30,7 +30,7 @@ export function createSnmpMetrics(registry: Registry, targets: readonly string[]
   const registers = [registry];
   const m: SnmpMetrics = {
     polls: new Counter({ name: 'wispmeter_snmp_polls_total', help: 'Polls by target and result (ok, error)', labelNames: ['target', 'result'], registers }),
-    pollErrors: new Counter({ name: 'wispmeter_snmp_poll_errors_total', help: 'Failed polls by target and reason (timeout: no answer, or a wrong v2c community; auth: SNMPv3 user, keys or protocols rejected; agent_error; malformed; network; aborted: past the poll deadline)', labelNames: ['target', 'reason'], registers }),
+    pollErrors: new Counter({ name: 'wispmeter_snmp_poll_errors_total', help: 'Failed polls by target and reason (timeout: no answer, or a wrong v2c community; auth: SNMPv3 user, keys or protocols rejected; agent_error; malformed; network; aborted: past the poll deadline or at stop; spool: the spool refused the records)', labelNames: ['target', 'reason'], registers }),
     skipped: new Counter({ name: 'wispmeter_snmp_polls_skipped_total', help: 'Scheduled polls not started because the previous poll of the target was still running (overrun)', labelNames: ['target', 'reason'], registers }),
     duration: new Gauge({ name: 'wispmeter_snmp_poll_duration_seconds', help: 'Duration of the last poll of each target (its latency)', labelNames: ['target'], registers }),
     lag: new Histogram({ name: 'wispmeter_snmp_poll_start_lag_seconds', help: 'How late polls started against their schedule (waiting for a concurrency slot included)', buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers }),

@@ -247,7 +247,7 @@ export class SnmpPoller {
       // covers this one too and nothing is lost or counted twice.
       const reason = err instanceof SpoolFullError ? 'spool_full' : 'spool_error';
       m.spoolErrors.inc({ reason });
-      throw new SnmpError('aborted', `spool refused the poll's usage (${reason}); the next poll covers its interval`);
+      throw new SnmpError('spool', `spool refused the poll's usage (${reason}); the next poll covers its interval`);
     }
     t.state = usage.state;
     m.records.inc(usage.records.length);

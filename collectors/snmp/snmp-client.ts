@@ -8,9 +8,12 @@ export type Cell =
   | { kind: 'octets'; value: Buffer }
   | { kind: 'oid' | 'ip'; value: string };
 
-/** Why a request failed: a closed set, each a label of wispmeter_snmp_poll_errors_total. */
-export type SnmpErrorReason = 'timeout' | 'auth' | 'agent_error' | 'malformed' | 'network' | 'aborted';
-export const SNMP_ERROR_REASONS: readonly SnmpErrorReason[] = ['timeout', 'auth', 'agent_error', 'malformed', 'network', 'aborted'];
+/**
+ * Why a poll failed: a closed set, each a label of wispmeter_snmp_poll_errors_total. All but `spool` (the spool
+ * refused the poll's records) are about the agent or the way to it.
+ */
+export type SnmpErrorReason = 'timeout' | 'auth' | 'agent_error' | 'malformed' | 'network' | 'aborted' | 'spool';
+export const SNMP_ERROR_REASONS: readonly SnmpErrorReason[] = ['timeout', 'auth', 'agent_error', 'malformed', 'network', 'aborted', 'spool'];
 
 /**
  * A failed request. The message is ours, never the library's: net-snmp puts the community in some of its messages
