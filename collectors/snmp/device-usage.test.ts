@@ -86,6 +86,17 @@ describe('deviceUsage', () => {
     expect(u[2]!.kinds.new).toBe(2);
   });
 
+  it('gives no usage when a row switches between its 32-bit and 64-bit counters, and goes on from there', () => {
+    const u = run([
+      { uptime: 1000n, rows: [row('x', 4_000_000_000n, 10n, { width: 32 })] },
+      { uptime: 7000n, rows: [row('x', 90_000_000_000n, 20n, { width: 64 })] },
+      { uptime: 13000n, rows: [row('x', 90_000_000_500n, 25n, { width: 64 })] },
+    ]);
+    expect(u[1]!.records).toEqual([]);
+    expect(u[1]!.kinds).toMatchObject({ first: 2, new: 0 });
+    expect(sum(u, 'x')).toEqual({ down: 500n, up: 5n });
+  });
+
   it('takes only readings for a profile added to a device that was polled before', () => {
     let prev: DeviceState | undefined;
     const a = deviceUsage({ device: 'd', prev, at: T0, uptime: 100n, profiles: ['if-mib'], readings: [] });

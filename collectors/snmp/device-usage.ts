@@ -6,7 +6,8 @@
 //   the device restarted: every counter starts again from 0, so its whole value is this interval's usage;
 // - a moved ifCounterDiscontinuityTime does the same for one interface;
 // - a row that was not there at the last poll (a new or re-created queue, a station that re-associated, a new
-//   PPPoE interface) started from 0 as well: its whole value is usage; a row that vanished is forgotten.
+//   PPPoE interface) started from 0 as well: its whole value is usage; a row that vanished is forgotten;
+// - a row read at another width than last time (ifHC* appeared or went) gives no usage for that interval.
 import { CounterTracker, type Delta } from '../pipeline/counter-delta.js';
 import { recordId, type UsageRecord } from '../pipeline/usage-record.js';
 import type { ProfileId } from './config.js';
@@ -98,8 +99,11 @@ export function deviceUsage(opts: {
       const key = `${row.key}:${dir}:${reading.width}`;
       seen.add(key);
       const known = tracker.has(key);
+      // The same row read at the other width last time (an agent that gained or lost its ifHC* columns): the
+      // two counters cannot be subtracted, so this reading only starts the new one.
+      const widthChanged = !known && tracker.has(`${row.key}:${dir}:${reading.width === 32 ? 64 : 32}`);
       const d = tracker.observe(key, reading.value, reading.width, rowReset);
-      if (!known && baselined.has(profile)) {
+      if (!known && !widthChanged && baselined.has(profile)) {
         // A row that appeared since the last poll: its counters started from 0 with it.
         kinds.new++;
         return reading.value;
