@@ -73,7 +73,33 @@ describe('deviceUsage', () => {
     expect(sum(u, 'y')).toEqual({ down: 500n, up: 200n });
   });
 
-  it('counts a row that appeared after the first poll whole, and one that vanished and came back as new', () => {
+  it('takes a row that was left out of walks and came back higher as having counted all along', () => {
+    const u = run([
+      { uptime: 1000n, rows: [row('flap', 7_000_000_000n, 70n)] },
+      { uptime: 7000n, rows: [] },
+      { uptime: 13000n, rows: [] },
+      { uptime: 19000n, rows: [row('flap', 7_000_090_000n, 75n)] },
+    ]);
+    expect(sum(u, 'flap')).toEqual({ down: 90_000n, up: 5n });
+    expect(u[2]!.state.gone).toEqual({ 'flap:down:64': T0, 'flap:up:64': T0 });
+    expect(u[3]!.state.gone).toEqual({});
+  });
+
+  it('forgets a vanished row after a day: then it comes back as a new one', () => {
+    let prev: DeviceState | undefined;
+    const at = [T0, T0 + MIN, T0 + 86_400_000 + 2 * MIN, T0 + 86_400_000 + 3 * MIN];
+    const rows = [[row('q', 500n, 5n)], [], [], [row('q', 600n, 6n)]];
+    const out = at.map((t, i) => {
+      const u = deviceUsage({ device: 'd', prev, at: t, uptime: BigInt(100 + (t - T0) / 10), profiles: ['mikrotik-queue'], readings: rows[i]!.map((r) => ({ profile: 'mikrotik-queue' as const, row: r, subscriber: 'q' })) });
+      prev = u.state;
+      return u;
+    });
+    expect(Object.keys(out[1]!.state.gone)).toHaveLength(2);
+    expect(out[2]!.state.gone).toEqual({});
+    expect(out[3]!.records[0]).toMatchObject({ bytesDown: 600n, bytesUp: 6n });
+  });
+
+  it('counts a row that appeared after the first poll whole, and one that vanished and came back lower as re-created', () => {
     const u = run([
       { uptime: 1000n, rows: [row('bob', 800n, 80n)] },
       { uptime: 7000n, rows: [row('carol', 300n, 30n)] },
@@ -133,6 +159,7 @@ describe('deviceUsage', () => {
   it('refuses a saved state of the wrong shape', () => {
     expect(parseDeviceState({ polledAt: 'x' })).toBeUndefined();
     expect(parseDeviceState({ polledAt: 1, uptime: '5', counters: { a: '-1' }, discontinuity: {}, profiles: [] })).toBeUndefined();
+    expect(parseDeviceState({ polledAt: 1, uptime: '5', counters: { a: '1' }, discontinuity: {}, gone: { b: 1 }, profiles: [] })).toBeUndefined();
     expect(parseDeviceState(null)).toBeUndefined();
   });
 });

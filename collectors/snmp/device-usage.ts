@@ -5,8 +5,11 @@
 // - sysUpTime lower than before (and not its own 497-day wrap), or lower than the time since the last poll, means
 //   the device restarted: every counter starts again from 0, so its whole value is this interval's usage;
 // - a moved ifCounterDiscontinuityTime does the same for one interface;
-// - a row that was not there at the last poll (a new or re-created queue, a station that re-associated, a new
-//   PPPoE interface) started from 0 as well: its whole value is usage; a row that vanished is forgotten;
+// - a row never seen before (a new queue, a station that associated, a new PPPoE interface) started from 0 as
+//   well: its whole value is usage;
+// - a row that vanished is remembered for a day: back with its counters at or above their last readings, it
+//   continued (an agent left it out of a walk) and the difference is usage; back lower, it was re-created and
+//   started from 0, so its whole value is usage. Never the whole of a counter that merely went missing;
 // - a row read at another width than last time (ifHC* appeared or went) gives no usage for that interval.
 import { CounterTracker, type Delta } from '../pipeline/counter-delta.js';
 import { recordId, type UsageRecord } from '../pipeline/usage-record.js';
@@ -23,6 +26,8 @@ export interface DeviceState {
   counters: Record<string, string>;
   /** Last ifCounterDiscontinuityTime by row key (decimal strings). */
   discontinuity: Record<string, string>;
+  /** Counters of rows missing from the latest polls: counter key → when the row was last seen (ms). */
+  gone: Record<string, number>;
   /** Profiles that have had their first poll on this device. */
   profiles: ProfileId[];
 }
@@ -50,6 +55,8 @@ export interface DeviceUsage {
 }
 
 const TICKS_MOD = 1n << 32n;
+/** How long the readings of a row that vanished are kept to tell a row left out of a walk from a re-created one. */
+export const GONE_TTL_MS = 86_400_000;
 
 /**
  * Did the device restart between two polls? `elapsedMs` is our clock's time between them. sysUpTime is a 32-bit
@@ -99,6 +106,19 @@ export function deviceUsage(opts: {
       const key = `${row.key}:${dir}:${reading.width}`;
       seen.add(key);
       const known = tracker.has(key);
+      const goneSince = prev?.gone[key];
+      if (known && goneSince !== undefined && baselined.has(profile) && !rowReset) {
+        const last = BigInt(prev!.counters[key]!);
+        tracker.observe(key, reading.value, reading.width);
+        if (reading.value >= last) {
+          // Left out of some walks, counting all along.
+          kinds.advance++;
+          return reading.value - last;
+        }
+        // Re-created under the same index: its counters started from 0.
+        kinds.new++;
+        return reading.value;
+      }
       // The same row read at the other width last time (an agent that gained or lost its ifHC* columns): the
       // two counters cannot be subtracted, so this reading only starts the new one.
       const widthChanged = !known && tracker.has(`${row.key}:${dir}:${reading.width === 32 ? 64 : 32}`);
@@ -125,8 +145,14 @@ export function deviceUsage(opts: {
     t.up += up;
     totals.set(subscriber, t);
   }
-  // Rows gone since the last poll (and profiles no longer polled): their next appearance is a new row.
-  for (const key of [...tracker.keys()]) if (!seen.has(key)) tracker.forget(key);
+  // Rows missing from this poll (and from profiles no longer polled) keep their readings for a day.
+  const gone: Record<string, number> = {};
+  for (const key of [...tracker.keys()]) {
+    if (seen.has(key)) continue;
+    const lastSeen = prev?.gone[key] ?? prev?.polledAt ?? at;
+    if (at - lastSeen > GONE_TTL_MS) tracker.forget(key);
+    else gone[key] = lastSeen;
+  }
 
   const records: UsageRecord[] = [];
   if (prev) {
@@ -151,7 +177,7 @@ export function deviceUsage(opts: {
     restarted,
     kinds,
     unmapped,
-    state: { polledAt: at, uptime: uptime.toString(), counters: tracker.snapshot(), discontinuity, profiles: [...opts.profiles] },
+    state: { polledAt: at, uptime: uptime.toString(), counters: tracker.snapshot(), discontinuity, gone, profiles: [...opts.profiles] },
   };
 }
 
@@ -163,5 +189,14 @@ export function parseDeviceState(v: unknown): DeviceState | undefined {
     typeof m === 'object' && m !== null && Object.values(m).every((x) => typeof x === 'string' && /^\d+$/.test(x));
   if (typeof s.polledAt !== 'number' || typeof s.uptime !== 'string' || !/^\d+$/.test(s.uptime)) return undefined;
   if (!decimalMap(s.counters) || !decimalMap(s.discontinuity) || !Array.isArray(s.profiles)) return undefined;
-  return { polledAt: s.polledAt, uptime: s.uptime, counters: s.counters, discontinuity: s.discontinuity, profiles: s.profiles.filter((p): p is ProfileId => typeof p === 'string') as ProfileId[] };
+  const gone = typeof s.gone === 'object' && s.gone !== null ? s.gone as Record<string, unknown> : {};
+  if (!Object.entries(gone).every(([k, t]) => typeof t === 'number' && k in (s.counters as object))) return undefined;
+  return {
+    polledAt: s.polledAt,
+    uptime: s.uptime,
+    counters: s.counters,
+    discontinuity: s.discontinuity,
+    gone: gone as Record<string, number>,
+    profiles: s.profiles.filter((p): p is ProfileId => typeof p === 'string') as ProfileId[],
+  };
 }

@@ -25,6 +25,8 @@ export interface PollEvent {
   due: number;
   started: number;
   finished: number;
+  /** It had to wait for a concurrency slot (all were taken, e.g. by dead targets in their timeouts). */
+  queued: boolean;
   ok: boolean;
   reason?: SnmpErrorReason;
   records: number;
@@ -167,14 +169,14 @@ export class SnmpPoller {
   }
 
   private async poll(t: Target, due: number): Promise<PollEvent> {
-    const release = await this.slots.acquire();
+    const { release, queued } = await this.slots.acquire();
     const m = this.metrics!;
     const name = t.config.name;
     const started = this.now();
     if (this.stopping) {
       // Waited for a slot while the poller stopped: do not open a new session.
       release();
-      return { target: name, due, started, finished: started, ok: false, reason: 'aborted', records: 0 };
+      return { target: name, due, started, finished: started, queued, ok: false, reason: 'aborted', records: 0 };
     }
     m.lag.observe(Math.max(0, started - due) / 1000);
     // A poll never outlives its interval: past the deadline its session is closed, which fails what is in flight.
@@ -183,7 +185,7 @@ export class SnmpPoller {
       t.client = undefined;
     }, Math.max(t.intervalMs, t.timeoutMs));
     deadline.unref();
-    const event: PollEvent = { target: name, due, started, finished: started, ok: false, records: 0 };
+    const event: PollEvent = { target: name, due, started, finished: started, queued, ok: false, records: 0 };
     try {
       const client = (t.client ??= new SnmpClient({
         target: t.config,
@@ -199,16 +201,12 @@ export class SnmpPoller {
       this.errors!.recovered(name);
     } catch (err) {
       const e = err instanceof SnmpError ? err : new SnmpError('malformed', err instanceof Error ? err.message : String(err));
-      event.reason = e.reason;
-      m.polls.inc({ target: name, result: 'error' });
-      m.pollErrors.inc({ target: name, reason: e.reason });
-      if (e.reason === 'malformed') m.malformed.inc({ target: name, reason: 'answer' });
-      m.up.set({ target: name }, 0);
-      this.errors!.report(name, e);
-      // A fresh session next time: v3 rediscovers the engine (a rebooted agent has new boots/time).
+      // A fresh session next time: v3 rediscovers the engine (a rebooted agent has new boots and time).
       t.client?.close();
       t.client = undefined;
-      this.health?.add([{ device: name, profile: 'device', entity: 'device', fields: { up: 0 }, at: started }]);
+      // Aborted by stop(): our doing, not the device's; nothing to count or report.
+      event.reason = this.stopping ? 'aborted' : e.reason;
+      if (!this.stopping) this.failed(name, e, started);
     } finally {
       clearTimeout(deadline);
       release();
@@ -217,6 +215,16 @@ export class SnmpPoller {
     }
     this.opts.onPoll?.(event);
     return event;
+  }
+
+  private failed(name: string, e: SnmpError, at: number): void {
+    const m = this.metrics!;
+    m.polls.inc({ target: name, result: 'error' });
+    m.pollErrors.inc({ target: name, reason: e.reason });
+    if (e.reason === 'malformed') m.malformed.inc({ target: name, reason: 'answer' });
+    m.up.set({ target: name }, 0);
+    this.errors!.report(name, e);
+    this.health?.add([{ device: name, profile: 'device', entity: 'device', fields: { up: 0 }, at }]);
   }
 
   /** One successful poll: readings → usage → one spool append (records and readings together). Returns the record count. */

@@ -34,11 +34,15 @@ describe('schedule', () => {
     const d = slots.acquire().then((r) => (order.push(4), r));
     await new Promise((r) => setTimeout(r, 5));
     expect(order).toEqual([]);
-    a();
-    a(); // a second release of the same slot is ignored
-    (await c)();
-    b();
-    (await d)();
+    expect([a.queued, b.queued]).toEqual([false, false]);
+    a.release();
+    a.release(); // a second release of the same slot is ignored
+    const third = await c;
+    expect(third.queued).toBe(true);
+    third.release();
+    b.release();
+    (await d).release();
     expect(order).toEqual([3, 4]);
+    expect((await slots.acquire()).queued).toBe(false);
   });
 });

@@ -32,17 +32,19 @@ export class Slots {
     this.free = size;
   }
 
-  /** Resolves with a release function once a slot is free. */
-  async acquire(): Promise<() => void> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+  /** Resolves once a slot is free, with its release function and whether it had to wait for it. */
+  async acquire(): Promise<{ release: () => void; queued: boolean }> {
+    const queued = this.free === 0;
+    if (queued) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.free--;
     let released = false;
-    return () => {
+    const release = () => {
       if (released) return;
       released = true;
       const next = this.waiting.shift();
       if (next) next();
       else this.free++;
     };
+    return { release, queued };
   }
 }
