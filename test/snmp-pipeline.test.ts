@@ -206,6 +206,13 @@ snmp:
     for (const secret of SECRETS) expect(logs.join('\n')).not.toContain(secret);
   });
 
+  it('passes `wispmeter config check` with a summary and no secret', async () => {
+    const r = await runCli(['config', 'check', configFile]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('snmp polling 6 target(s) every 60 s');
+    for (const secret of SECRETS) expect(r.stdout + r.stderr).not.toContain(secret);
+  });
+
   it('runs under `wispmeter collect` on its own schedule and counts failures in metrics', async () => {
     const cdir = mkdtempSync(join(dir, 'collect-'));
     const collector = await startCollector({
