@@ -95,7 +95,9 @@ describe('SNMP schedule: 200 targets and dead ones', () => {
     const events: PollEvent[] = [];
     const poller = new SnmpPoller({ config, spool: new MemorySpool(), logger: pino({ level: 'silent' }), registry: new Registry(), onPoll: (e) => events.push(e) });
     await poller.start();
-    await new Promise((r) => setTimeout(r, INTERVAL_MS + 1_000));
+    // One interval plus one whole dead poll (2 s): the run holds at least one complete dead window wherever
+    // the grid's phases fall against the start.
+    await new Promise((r) => setTimeout(r, INTERVAL_MS + 2_000 + 300));
     await poller.stop();
     // The one slot is the dead target's for 2 s of every 3: polls due then wait, up to its whole timeout.
     const waited = events.filter((e) => e.target !== 'dead' && e.queued);
