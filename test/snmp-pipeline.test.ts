@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pipeline } from '../cli/pipeline.js';
@@ -175,6 +176,27 @@ snmp:
     const inInflux = await usageJson(['--config', configFile, '--store', 'influx', ...day]);
     inInflux.delete('host-lo');
     expect(sorted(inInflux)).toEqual(sorted(want));
+
+    // Interval by interval, not just in total: each record holds exactly its poll interval's bytes, and each
+    // device's intervals follow one another without gap or overlap, across the reboot and the restart.
+    const db = new Database(join(dir, 'data', 'usage.sqlite'), { readonly: true });
+    try {
+      db.defaultSafeIntegers(true);
+      const rows = db.prepare("SELECT device, subscriber, start_ms, end_ms, bytes_down, bytes_up FROM usage_record WHERE source = 'snmp' ORDER BY end_ms").all() as
+        { device: string; subscriber: string; start_ms: bigint; end_ms: bigint; bytes_down: bigint; bytes_up: bigint }[];
+      const perInterval = (device: string, subscriber: string) => rows.filter((r) => r.device === device && r.subscriber === subscriber).map((r) => [r.bytes_down.toString(), r.bytes_up.toString()]);
+      const billed = (name: string) => expected.rows.find((r) => r.name === name)!.intervals.filter(([d, u]) => d !== '0' || u !== '0');
+      for (const [device, subscriber, row] of [['ccr', 'alice', 'cust-alice'], ['ccr', 'bob', 'cust-bob'], ['ccr', 'carol', 'cust-carol'], ['ap', 'dave', 'dave-lbe'], ['ap', 'erin', 'erin-nsm5'], ['ap', 'frank', 'eth0'], ['ap', 'grace', 'ath0']] as const) {
+        expect(perInterval(device, subscriber), `${device} ${subscriber}`).toEqual(billed(row));
+      }
+      for (const device of ['ccr', 'ccr-v3', 'ap']) {
+        const spans = [...new Set(rows.filter((r) => r.device === device).map((r) => `${r.start_ms}-${r.end_ms}`))].map((x) => x.split('-').map(Number));
+        expect(spans, device).toHaveLength(expected.steps - 1);
+        for (let i = 1; i < spans.length; i++) expect(spans[i]![0], device).toBe(spans[i - 1]![1]);
+      }
+    } finally {
+      db.close();
+    }
 
     // The host's own IF-MIB: lo carried our SNMP traffic. What was billed lies within what snmpget saw
     // before the first and after the last poll (lo's in and out are the same packets).
