@@ -32,11 +32,6 @@ export interface DeviceState {
   profiles: ProfileId[];
 }
 
-export interface ProfileRows {
-  profile: ProfileId;
-  rows: CounterRow[];
-}
-
 export interface MappedRow {
   profile: ProfileId;
   row: CounterRow;
