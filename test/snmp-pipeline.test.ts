@@ -2,7 +2,8 @@
 // authNoPriv, an "airMAX AP" serving stations and 32-bit interfaces over v3 authPriv) polled through the Pipeline
 // into the embedded store and a real influxd; per-subscriber totals read back with `wispmeter usage` equal the
 // fixture generator's billed bytes over 12 polls with 32-bit wraps, 64-bit counters, a reboot, a counter
-// discontinuity, a queue that disappears and returns, and a restart of wispmeter in the middle.
+// discontinuity, a queue that disappears and returns, an agent restart that is no reboot, and a restart of
+// wispmeter in the middle.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +57,9 @@ describe('SNMP poller end to end (snmpd, influxd)', () => {
       startSnmpd({
         users: [{ name: PRIV.user, level: 'authPriv', auth: 'SHA-256', authPassword: PRIV.auth, priv: 'AES', privPassword: PRIV.priv }],
         sysObjectID: '.1.3.6.1.4.1.41112.1.4',
+        // The simulated AP's uptime is its agent's: restarting its snmpd is the AP rebooting.
         hostIfMib: false,
+        hostResources: false,
         fixture: { walkFile: join(FIXTURES, 'ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
       }),
       startInfluxd(),
@@ -116,6 +119,9 @@ snmp:
         ccr.setStep(step);
         ap.setStep(step);
         if (expected.restarts.ap?.includes(step)) await ap.restart();
+        // Only the router's agent restarts (sysUpTime goes back, hrSystemUptime does not): its counters,
+        // the host's lo included, carry on and must not be billed whole.
+        if (step === 9) await ccr.restart();
         if (step === 6) {
           // wispmeter restarts between two polls: the readings come back from the spool, no interval is lost.
           await pipeline.stop();

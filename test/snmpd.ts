@@ -30,6 +30,11 @@ export interface StartSnmpdOptions {
   fixture?: { walkFile: string; subtrees: string[] };
   /** Keep the host's own IF-MIB (ifTable/ifXTable from /proc); off when a fixture serves IF-MIB instead. */
   hostIfMib?: boolean;
+  /**
+   * Keep HOST-RESOURCES-MIB hrSystemUptime (the host's uptime, which an snmpd restart does not reset). Off for a
+   * simulated device whose reboot must show: then its only uptime is sysUpTime, which restart() resets.
+   */
+  hostResources?: boolean;
 }
 
 export interface Snmpd {
@@ -37,7 +42,11 @@ export interface Snmpd {
   port: number;
   /** Which fixture step the pass_persist agent serves from now on. */
   setStep(step: number): void;
-  /** Stop and start again on the same ports and persistent dir: sysUpTime starts from 0 (a device reboot). */
+  /**
+   * Stop and start again on the same ports and persistent dir: sysUpTime starts from 0. A device reboot when
+   * started with hostResources: false; otherwise only the agent restarted (hrSystemUptime and the host's
+   * interface counters carry on).
+   */
   restart(): Promise<void>;
   stop(): Promise<void>;
   /** Stop and delete the temp directory. */
@@ -68,9 +77,11 @@ export async function startSnmpd(opts: StartSnmpdOptions): Promise<Snmpd> {
     ...(opts.fixture?.subtrees ?? []).map((oid) => `pass_persist .${oid} ${process.execPath} ${join(ROOT, 'fixtures/snmp/pass-persist.mjs')} ${opts.fixture!.walkFile} ${stepFile}`),
   ];
   writeFileSync(conf, lines.join('\n') + '\n');
-  // -C: only this config; -I -…: leave IF-MIB to the fixture; -LE 4: warnings and worse on stderr.
+  // -C: only this config; -LE 4: warnings and worse on stderr.
   const args = ['-f', '-C', '-c', conf, '-LE', '4', '-p', join(dir, 'snmpd.pid')];
-  if (opts.hostIfMib === false) args.push('-I', '-ifTable,-ifXTable,-interfaces');
+  // One -I with one leading "-": it applies to the whole list (a "-" on later names is not understood).
+  const without = [...(opts.hostIfMib === false ? ['ifTable', 'ifXTable', 'interfaces'] : []), ...(opts.hostResources === false ? ['hr_system'] : [])];
+  if (without.length) args.push('-I', `-${without.join(',')}`);
   // Through env(1), which execs snmpd with these set: its own persistent dir (engine boots, users), and no MIB
   // files (OIDs are numeric; loading Debian's partial set only prints noise).
   const env = [`SNMP_PERSISTENT_DIR=${join(dir, 'persist')}`, `MIBDIRS=${join(dir, 'mibs')}`, 'MIBS='];

@@ -16,7 +16,7 @@ function run(polls: { uptime: bigint; rows: (CounterRow & { nobody?: boolean })[
   let prev: DeviceState | undefined;
   return polls.map((p, i) => {
     const readings: MappedRow[] = p.rows.map((r) => ({ profile: p.profile ?? 'mikrotik-queue', row: r, subscriber: r.nobody ? undefined : r.key }));
-    const u = deviceUsage({ device: 'ccr', prev, at: T0 + i * MIN, uptime: p.uptime, readings, profiles: [p.profile ?? 'mikrotik-queue'] });
+    const u = deviceUsage({ device: 'ccr', prev, at: T0 + i * MIN, uptime: p.uptime, uptimeSource: 'sysUpTime', readings, profiles: [p.profile ?? 'mikrotik-queue'] });
     // Through JSON, as the spool keeps it.
     prev = parseDeviceState(JSON.parse(JSON.stringify(u.state)));
     return u;
@@ -56,6 +56,14 @@ describe('deviceUsage', () => {
     expect(sum(u, 'a')).toEqual({ down: 5_000n, up: 50n });
   });
 
+  it('draws no restart from two uptimes of different sources (an agent that gained hrSystemUptime)', () => {
+    const first = deviceUsage({ device: 'd', prev: undefined, at: T0, uptime: 900_000n, uptimeSource: 'sysUpTime', profiles: ['if-mib'], readings: [{ profile: 'if-mib', row: row('x', 100n, 10n, { width: 32 }), subscriber: 'x' }] });
+    const second = deviceUsage({ device: 'd', prev: first.state, at: T0 + MIN, uptime: 300n, uptimeSource: 'hrSystemUptime', profiles: ['if-mib'], readings: [{ profile: 'if-mib', row: row('x', 150n, 15n, { width: 32 }), subscriber: 'x' }] });
+    expect(second.restarted).toBe(false);
+    expect(second.records[0]).toMatchObject({ bytesDown: 50n, bytesUp: 5n });
+    expect(second.state.uptimeSource).toBe('hrSystemUptime');
+  });
+
   it('knows sysUpTime wrapping at 2^32 hundredths (497 days) from a reboot', () => {
     expect(restartedBetween(2n ** 32n - 1000n, 5000n, 60_000)).toBe(false);
     expect(restartedBetween(2n ** 32n - 1000n, 300_000n, 60_000)).toBe(true);
@@ -90,7 +98,7 @@ describe('deviceUsage', () => {
     const at = [T0, T0 + MIN, T0 + 86_400_000 + 2 * MIN, T0 + 86_400_000 + 3 * MIN];
     const rows = [[row('q', 500n, 5n)], [], [], [row('q', 600n, 6n)]];
     const out = at.map((t, i) => {
-      const u = deviceUsage({ device: 'd', prev, at: t, uptime: BigInt(100 + (t - T0) / 10), profiles: ['mikrotik-queue'], readings: rows[i]!.map((r) => ({ profile: 'mikrotik-queue' as const, row: r, subscriber: 'q' })) });
+      const u = deviceUsage({ device: 'd', prev, at: t, uptime: BigInt(100 + (t - T0) / 10), uptimeSource: 'sysUpTime', profiles: ['mikrotik-queue'], readings: rows[i]!.map((r) => ({ profile: 'mikrotik-queue' as const, row: r, subscriber: 'q' })) });
       prev = u.state;
       return u;
     });
@@ -125,16 +133,16 @@ describe('deviceUsage', () => {
 
   it('takes only readings for a profile added to a device that was polled before', () => {
     let prev: DeviceState | undefined;
-    const a = deviceUsage({ device: 'd', prev, at: T0, uptime: 100n, profiles: ['if-mib'], readings: [] });
+    const a = deviceUsage({ device: 'd', prev, at: T0, uptime: 100n, uptimeSource: 'sysUpTime', profiles: ['if-mib'], readings: [] });
     prev = a.state;
-    const b = deviceUsage({ device: 'd', prev, at: T0 + MIN, uptime: 6100n, profiles: ['if-mib', 'mikrotik-queue'], readings: [{ profile: 'mikrotik-queue', row: row('q', 9_999_999n, 1n), subscriber: 'q' }] });
+    const b = deviceUsage({ device: 'd', prev, at: T0 + MIN, uptime: 6100n, uptimeSource: 'sysUpTime', profiles: ['if-mib', 'mikrotik-queue'], readings: [{ profile: 'mikrotik-queue', row: row('q', 9_999_999n, 1n), subscriber: 'q' }] });
     expect(b.records).toEqual([]);
     expect(b.kinds.first).toBe(2);
   });
 
   it('sums the rows of one subscriber into one record, leaves unmapped rows out but counts them', () => {
     const poll = (prev: DeviceState | undefined, i: number, a: bigint, b: bigint, total: bigint) => deviceUsage({
-      device: 'ccr', prev, at: T0 + i * MIN, uptime: 1000n + BigInt(i) * 6000n, profiles: ['mikrotik-queue'],
+      device: 'ccr', prev, at: T0 + i * MIN, uptime: 1000n + BigInt(i) * 6000n, uptimeSource: 'sysUpTime', profiles: ['mikrotik-queue'],
       readings: [
         { profile: 'mikrotik-queue', row: row('queue:1', a, a / 10n), subscriber: 's' },
         { profile: 'mikrotik-queue', row: row('queue:2', b, b / 10n), subscriber: 's' },

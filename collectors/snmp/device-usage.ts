@@ -2,8 +2,10 @@
 //
 // Rules (see collectors/pipeline/counter-delta.ts for the per-counter ones):
 // - the first poll of a device, or of a profile newly added to it, only takes readings: no usage;
-// - sysUpTime lower than before (and not its own 497-day wrap), or lower than the time since the last poll, means
-//   the device restarted: every counter starts again from 0, so its whole value is this interval's usage;
+// - an uptime lower than before (and not its own 497-day wrap), or lower than the time since the last poll, means
+//   the device restarted: every counter starts again from 0, so its whole value is this interval's usage. The
+//   uptime is hrSystemUptime when the agent has it: on net-snmp-based agents (Linux, airOS) sysUpTime is the
+//   agent's own uptime and goes back when only the agent restarts, while the kernel's counters carry on;
 // - a moved ifCounterDiscontinuityTime does the same for one interface;
 // - a row never seen before (a new queue, a station that associated, a new PPPoE interface) started from 0 as
 //   well: its whole value is usage;
@@ -16,12 +18,16 @@ import { recordId, type UsageRecord } from '../pipeline/usage-record.js';
 import type { ProfileId } from './config.js';
 import type { CounterRow } from './profiles/profile.js';
 
+/** HOST-RESOURCES-MIB hrSystemUptime (the host's) when the agent has it, else SNMPv2-MIB sysUpTime (the agent's). */
+export type UptimeSource = 'hrSystemUptime' | 'sysUpTime';
+
 /** What survives a restart, in the spool state (scope "snmp", key = target name), as JSON. */
 export interface DeviceState {
   /** When the last poll's readings were taken (ms since the epoch): the start of the next interval. */
   polledAt: number;
-  /** sysUpTime at that poll, in hundredths of a second (decimal string). */
+  /** The device's uptime at that poll, in hundredths of a second (decimal string), and where it was read. */
   uptime: string;
+  uptimeSource: UptimeSource;
   /** Last reading of every counter, by "<row key>:<down|up>:<width>" (decimal strings). */
   counters: Record<string, string>;
   /** Last ifCounterDiscontinuityTime by row key (decimal strings). */
@@ -79,11 +85,13 @@ export function deviceUsage(opts: {
   prev: DeviceState | undefined;
   at: number;
   uptime: bigint;
+  uptimeSource: UptimeSource;
   readings: MappedRow[];
   profiles: ProfileId[];
 }): DeviceUsage {
-  const { device, prev, at, uptime, readings } = opts;
-  const restarted = prev !== undefined && restartedBetween(BigInt(prev.uptime), uptime, at - prev.polledAt);
+  const { device, prev, at, uptime, uptimeSource, readings } = opts;
+  // Two uptimes from different sources cannot be compared (an agent that gained HOST-RESOURCES-MIB): no verdict.
+  const restarted = prev !== undefined && prev.uptimeSource === uptimeSource && restartedBetween(BigInt(prev.uptime), uptime, at - prev.polledAt);
   const tracker = new CounterTracker(prev?.counters);
   const baselined = new Set(prev?.profiles ?? []);
   const kinds: DeviceUsage['kinds'] = { first: 0, advance: 0, wrap: 0, reset: 0, new: 0 };
@@ -172,7 +180,7 @@ export function deviceUsage(opts: {
     restarted,
     kinds,
     unmapped,
-    state: { polledAt: at, uptime: uptime.toString(), counters: tracker.snapshot(), discontinuity, gone, profiles: [...opts.profiles] },
+    state: { polledAt: at, uptime: uptime.toString(), uptimeSource, counters: tracker.snapshot(), discontinuity, gone, profiles: [...opts.profiles] },
   };
 }
 
@@ -189,6 +197,7 @@ export function parseDeviceState(v: unknown): DeviceState | undefined {
   return {
     polledAt: s.polledAt,
     uptime: s.uptime,
+    uptimeSource: s.uptimeSource === 'hrSystemUptime' ? 'hrSystemUptime' : 'sysUpTime',
     counters: s.counters,
     discontinuity: s.discontinuity,
     gone: gone as Record<string, number>,

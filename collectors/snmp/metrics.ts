@@ -39,7 +39,7 @@ export function createSnmpMetrics(registry: Registry, targets: readonly string[]
     unmappedRows: new Gauge({ name: 'wispmeter_snmp_unmapped_rows', help: 'Rows at the last poll that map to no subscriber (their usage is not billed), by target and profile', labelNames: ['target', 'profile'], registers }),
     unmappedOctets: new Counter({ name: 'wispmeter_snmp_unmapped_octets_total', help: 'Octets counted on rows that map to no subscriber', labelNames: ['target', 'profile'], registers }),
     counterReadings: new Counter({ name: 'wispmeter_snmp_counter_readings_total', help: 'Counter readings by how their delta was taken (first, advance, wrap, reset, new)', labelNames: ['target', 'kind'], registers }),
-    restarts: new Counter({ name: 'wispmeter_snmp_device_restarts_total', help: 'Device restarts seen from sysUpTime (every counter taken as restarted from 0)', labelNames: ['target'], registers }),
+    restarts: new Counter({ name: 'wispmeter_snmp_device_restarts_total', help: 'Device restarts seen from its uptime (hrSystemUptime, else sysUpTime): every counter taken as restarted from 0', labelNames: ['target'], registers }),
     malformed: new Counter({ name: 'wispmeter_snmp_malformed_total', help: 'Odd answers by target and reason: undecodable datagrams, rows without counters, values of the wrong type', labelNames: ['target', 'reason'], registers }),
     records: new Counter({ name: 'wispmeter_snmp_records_total', help: 'Usage records appended to the spool', registers }),
     spoolErrors: new Counter({ name: 'wispmeter_snmp_spool_errors_total', help: 'Polls whose records and readings the spool refused (full or failing); the next poll covers their interval', labelNames: ['reason'], registers }),

@@ -18,6 +18,7 @@ export const STATE_SCOPE = 'snmp';
 
 const SYS_UPTIME = '1.3.6.1.2.1.1.3.0';
 const SYS_OBJECT_ID = '1.3.6.1.2.1.1.2.0';
+const HR_SYSTEM_UPTIME = '1.3.6.1.2.1.25.1.1.0';
 
 export interface PollEvent {
   target: string;
@@ -231,8 +232,10 @@ export class SnmpPoller {
   private async pollTarget(t: Target, client: SnmpClient, at: number): Promise<number> {
     const m = this.metrics!;
     const name = t.config.name;
-    const [uptime, sysObjectID] = await client.get([SYS_UPTIME, SYS_OBJECT_ID]);
-    if (uptime?.kind !== 'timeticks') throw new SnmpError('malformed', `sysUpTime.0 is ${uptime ? `a ${uptime.kind}` : 'missing'} (expected TimeTicks)`);
+    const [sysUptime, sysObjectID, hrUptime] = await client.get([SYS_UPTIME, SYS_OBJECT_ID, HR_SYSTEM_UPTIME]);
+    if (sysUptime?.kind !== 'timeticks') throw new SnmpError('malformed', `sysUpTime.0 is ${sysUptime ? `a ${sysUptime.kind}` : 'missing'} (expected TimeTicks)`);
+    // The host's uptime where the agent has it: restarting only the agent must not look like a reboot.
+    const [uptime, uptimeSource] = hrUptime?.kind === 'timeticks' ? [hrUptime, 'hrSystemUptime' as const] : [sysUptime, 'sysUpTime' as const];
     const profiles = resolveProfiles(t.config.profiles, sysObjectID?.kind === 'oid' ? sysObjectID.value : undefined);
     const readings: MappedRow[] = [];
     const health: HealthPoint[] = [];
@@ -247,7 +250,7 @@ export class SnmpPoller {
       }
       this.deviceGauges(name, id, read.rows);
     }
-    const usage = deviceUsage({ device: name, prev: t.state, at, uptime: uptime.value, readings, profiles });
+    const usage = deviceUsage({ device: name, prev: t.state, at, uptime: uptime.value, uptimeSource, readings, profiles });
     try {
       await this.opts.spool.append({ records: usage.records, state: [{ scope: STATE_SCOPE, key: name, value: usage.state }] });
     } catch (err) {
@@ -261,7 +264,7 @@ export class SnmpPoller {
     m.records.inc(usage.records.length);
     if (usage.restarted) {
       m.restarts.inc({ target: name });
-      this.log.info({ target: name, uptime: uptime.value.toString() }, 'snmp: device restarted (sysUpTime went back): counters taken from 0');
+      this.log.info({ target: name, uptime: uptime.value.toString(), uptimeSource }, `snmp: device restarted (${uptimeSource} went back): counters taken from 0`);
     }
     for (const [kind, n] of Object.entries(usage.kinds)) if (n) m.counterReadings.inc({ target: name, kind }, n);
     for (const id of profiles) {
