@@ -55,8 +55,11 @@ const SECURITY_LEVEL = { authNoPriv: snmp.SecurityLevel.authNoPriv, authPriv: sn
 export class SnmpClient {
   private readonly session: Session;
   private closed = false;
+  /** Rows per GETBULK; halved for the session's life when the agent answers tooBig. */
+  private reps: number;
 
   constructor(private readonly opts: SnmpClientOptions) {
+    this.reps = opts.maxRepetitions;
     const t = opts.target;
     const common = { port: t.port, retries: opts.retries, timeout: opts.timeoutMs, transport: t.address.includes(':') ? 'udp6' as const : 'udp4' as const };
     if (t.version === '2c') {
@@ -97,18 +100,17 @@ export class SnmpClient {
     const out = columns.map(() => new Map<string, Cell>());
     const cursor = [...columns];
     let open = columns.map((_, i) => i);
-    let reps = this.opts.maxRepetitions;
     let requests = 0;
     let cells = 0;
     while (open.length > 0) {
       if (++requests > MAX_WALK_REQUESTS || cells > MAX_WALK_CELLS) throw new SnmpError('malformed', `walk of ${columns[0]} did not end after ${MAX_WALK_REQUESTS} requests or ${MAX_WALK_CELLS} cells`);
       let answer: Varbind[][];
       try {
-        answer = await this.getBulk(open.map((i) => cursor[i]!), reps);
+        answer = await this.getBulk(open.map((i) => cursor[i]!), this.reps);
       } catch (err) {
-        // tooBig: the answer would not fit a datagram; ask for fewer rows per request.
-        if (err instanceof SnmpError && err.status === 'TooBig' && reps > 1) {
-          reps = Math.max(1, Math.floor(reps / 2));
+        // tooBig: the answer would not fit the agent's buffer; ask for fewer rows per request from now on.
+        if (err instanceof SnmpError && err.status === 'TooBig' && this.reps > 1) {
+          this.reps = Math.max(1, Math.floor(this.reps / 2));
           continue;
         }
         throw err;
