@@ -100,6 +100,8 @@ snmp:
     - { name: ccr-wrong-community, version: 2c, address: 127.0.0.1, port: ${ccr.port}, community: "${WRONG_COMMUNITY}", timeout: 300ms, retries: 0 }
     - { name: ap-unknown-user, version: 3, address: 127.0.0.1, port: ${ap.port}, user: nobody, level: authPriv, authPassword: "${PRIV.auth}", privProtocol: aes, privPassword: "${PRIV.priv}" }
     - { name: ap-wrong-key, ${v3priv}, authPassword: "${PRIV.priv}", privPassword: "${PRIV.priv}" }
+    - { name: ap-wrong-priv, ${v3priv}, authPassword: "${PRIV.auth}", privPassword: "${PRIV.auth}", timeout: 300ms, retries: 0 }
+    - { name: ap-no-priv, version: 3, address: 127.0.0.1, port: ${ap.port}, user: ${PRIV.user}, level: authNoPriv, authProtocol: sha256, authPassword: "${PRIV.auth}" }
 `);
   }, 120_000);
 
@@ -155,6 +157,10 @@ snmp:
     expect(outcome('ccr-wrong-community')).toEqual(Array(expected.steps).fill('timeout'));
     expect(outcome('ap-unknown-user')).toEqual(Array(expected.steps).fill('auth'));
     expect(outcome('ap-wrong-key')).toEqual(Array(expected.steps).fill('auth'));
+    // An agent that cannot decrypt a request drops it: a timeout, whose message names the privacy passphrase.
+    expect(outcome('ap-wrong-priv')).toEqual(Array(expected.steps).fill('timeout'));
+    // Signed but not encrypted, for a user the agent only serves encrypted: refused.
+    expect(outcome('ap-no-priv')).toEqual(Array(expected.steps).fill('auth'));
 
     const want = new Map<string, { bytesDown: bigint; bytesUp: bigint }>();
     const add = (who: string, r: { bytesDown: string; bytesUp: string }) => {
@@ -231,13 +237,15 @@ snmp:
     expect(errorsOf('ap-unknown-user')[0]!.msg).toContain('SNMPv3 user "nobody" rejected by');
     expect(errorsOf('ap-unknown-user')[0]!.msg).toContain('Unknown User Name');
     expect(errorsOf('ap-wrong-key')[0]!.msg).toContain('Wrong Digest');
+    expect(errorsOf('ap-wrong-priv')[0]!.msg).toContain('or the privacy passphrase or protocol is wrong');
+    expect(errorsOf('ap-no-priv')[0]!.msg).toContain(`refused user "${PRIV.user}" at authNoPriv (AuthorizationError`);
     for (const secret of SECRETS) expect(logs.join('\n')).not.toContain(secret);
   });
 
   it('passes `wispmeter config check` with a summary and no secret', async () => {
     const r = await runCli(['config', 'check', configFile]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('snmp polling 6 target(s) every 60 s');
+    expect(r.stdout).toContain('snmp polling 8 target(s) every 60 s');
     for (const secret of SECRETS) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 

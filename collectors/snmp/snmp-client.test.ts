@@ -43,6 +43,12 @@ describe('classify', () => {
     expect(e.message).toBe('no answer from 10.0.0.1:161 after 2 tries of 500 ms: the agent is down or unreachable, or the community is wrong (a v2c agent does not answer a wrong community)');
   });
 
+  it('tells a v3 authPriv timeout may be a wrong privacy passphrase, and an access refusal is an auth problem', () => {
+    expect(classify(new snmp.RequestTimedOutError('Request timed out'), opts(v3)).message).toContain('or the privacy passphrase or protocol is wrong');
+    const refused = classify(new snmp.RequestFailedError('AuthorizationError: 1.3.6.1.2.1.1.3.0', 16), opts(v3));
+    expect(refused).toMatchObject({ reason: 'auth', message: 'agent 10.0.0.2:161 refused user "wisp" at authPriv (AuthorizationError: check the user\'s security level and view on the agent)' });
+  });
+
   it('names the error-status an agent answered, without the OID net-snmp appends', () => {
     const e = classify(new snmp.RequestFailedError('TooBig: 1.3.6.1.2.1.2.2.1.10', 1), opts(v2));
     expect(e).toMatchObject({ reason: 'agent_error', status: 'TooBig', message: 'agent 10.0.0.1:161 answered with error TooBig' });

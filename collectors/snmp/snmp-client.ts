@@ -229,7 +229,9 @@ export function classify(err: Error | null | undefined, opts: Pick<SnmpClientOpt
     const tries = opts.retries + 1;
     const why = t.version === '2c'
       ? 'the agent is down or unreachable, or the community is wrong (a v2c agent does not answer a wrong community)'
-      : 'the agent is down or unreachable';
+      : t.level === 'authPriv'
+        ? 'the agent is down or unreachable, or the privacy passphrase or protocol is wrong (an agent that cannot decrypt a request does not answer it)'
+        : 'the agent is down or unreachable';
     return new SnmpError('timeout', `no answer from ${t.address}:${t.port} after ${tries} ${tries === 1 ? 'try' : 'tries'} of ${opts.timeoutMs} ms: ${why}`);
   }
   if (err instanceof snmp.ResponseInvalidError) {
@@ -251,6 +253,10 @@ export function classify(err: Error | null | undefined, opts: Pick<SnmpClientOpt
   if (err instanceof snmp.RequestFailedError) {
     // The library's message also names the OID; the status name is all an operator needs here.
     const status = snmp.ErrorStatus[err.status] ?? `status ${err.status}`;
+    if (status === 'AuthorizationError' || status === 'NoAccess') {
+      const who = t.version === 3 ? `user "${t.user}" at ${t.level}` : 'this community';
+      return new SnmpError('auth', `agent ${t.address}:${t.port} refused ${who} (${status}: check the user's security level and view on the agent)`, status);
+    }
     return new SnmpError('agent_error', `agent ${t.address}:${t.port} answered with error ${status}`, status);
   }
   if (err instanceof SnmpError) return err;
