@@ -68,7 +68,7 @@ export class SnmpPoller {
   private metrics: SnmpMetrics | undefined;
   private health: HealthWriter | undefined;
   private errors: PollErrorLog | undefined;
-  private log: Logger;
+  private readonly log: Logger;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: SnmpPollerOptions) {
@@ -81,6 +81,7 @@ export class SnmpPoller {
   }
 
   async start(): Promise<void> {
+    if (this.metrics) throw new Error('snmp: already started');
     const { config } = this.opts;
     this.metrics = createSnmpMetrics(this.opts.registry, config.targets.map((t) => t.name));
     this.errors = new PollErrorLog(this.log, this.opts.errorLogIntervalMs ?? 300_000, () => this.now());
@@ -114,6 +115,10 @@ export class SnmpPoller {
         timer: undefined,
       });
     }
+    // Readings of targets taken out of the config stay in the spool state: put back, a target's next poll bills
+    // what its counters moved meanwhile, in one record.
+    const unconfigured = [...saved.keys()].filter((name) => !this.targets.has(name));
+    if (unconfigured.length) this.log.info({ targets: unconfigured }, 'snmp: keeping saved readings of targets no longer configured');
     if (!this.opts.manual) for (const t of this.targets.values()) this.schedule(t, firstDue(t.config.name, t.intervalMs, this.now()));
     this.log.info({ targets: this.targets.size, concurrency: config.concurrency, restored: [...this.targets.values()].filter((t) => t.state).length }, 'snmp: polling');
   }
