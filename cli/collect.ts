@@ -5,8 +5,8 @@ import { Pipeline } from './pipeline.js';
 
 export async function runCollect(flags: CollectFlags): Promise<void> {
   const config = resolveConfig(flags);
-  if ((!config.radius || config.radius.clients.length === 0) && !config.netflow && !config.snmp?.targets.length) {
-    throw new Error('nothing to collect: add radius.clients, a netflow section or snmp.targets to the config, or give --radius-client CIDR=SECRET or --netflow-listen HOST:PORT');
+  if ((!config.radius || config.radius.clients.length === 0) && !config.netflow && !config.snmp?.targets.length && !config.routeros?.devices.length) {
+    throw new Error('nothing to collect: add radius.clients, a netflow section, snmp.targets or routeros.devices to the config, or give --radius-client CIDR=SECRET or --netflow-listen HOST:PORT');
   }
   const logger = createLogger(config.log);
   const pipeline = new Pipeline(config, logger);

@@ -8,6 +8,7 @@ import type { Sink } from '../collectors/pipeline/sink.js';
 import { Spool } from '../collectors/pipeline/spool.js';
 import { NetflowCollector } from '../collectors/netflow/server.js';
 import { RadiusCollector } from '../collectors/radius/server.js';
+import { RouterosPoller } from '../collectors/routeros/poller.js';
 import { SnmpPoller } from '../collectors/snmp/poller.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
@@ -23,6 +24,8 @@ export interface PipelineOptions {
   drainTimeoutMs?: number;
   /** SNMP targets are polled only through `pipeline.snmp.pollNow()` (tests that step fixtures between polls). */
   snmpManual?: boolean;
+  /** RouterOS devices are polled only through `pipeline.routeros.pollAll()` (tests that step a test router). */
+  routerosManual?: boolean;
 }
 
 /**
@@ -36,6 +39,7 @@ export class Pipeline {
   private radiusRef: RadiusCollector | undefined;
   private netflowRef: NetflowCollector | undefined;
   private snmpRef: SnmpPoller | undefined;
+  private routerosRef: RouterosPoller | undefined;
   private readonly runners: SinkRunner[] = [];
   private metricsRef: MetricsServer | undefined;
 
@@ -66,6 +70,10 @@ export class Pipeline {
 
   get snmp(): SnmpPoller | undefined {
     return this.snmpRef;
+  }
+
+  get routeros(): RouterosPoller | undefined {
+    return this.routerosRef;
   }
 
   get metricsAddress(): string | undefined {
@@ -186,6 +194,17 @@ export class Pipeline {
           await this.snmpRef.start();
         },
         stop: async () => this.snmpRef?.stop(),
+      });
+    }
+    if (config.routeros) {
+      const routerosConfig = config.routeros;
+      units.push({
+        name: 'routeros',
+        start: async () => {
+          this.routerosRef = new RouterosPoller({ config: routerosConfig, spool: this.spool(), logger, registry: this.registry, schedule: !this.opts.routerosManual });
+          await this.routerosRef.start();
+        },
+        stop: async () => this.routerosRef?.stop(),
       });
     }
     if (config.metrics.listen) {
