@@ -15,6 +15,7 @@ command -v victoria-metrics >/dev/null || [ -x /usr/bin/victoria-metrics ] || ne
 command -v softflowd >/dev/null || [ -x /usr/sbin/softflowd ] || need+=(softflowd)
 command -v snmpd >/dev/null || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v snmpget >/dev/null || need+=(snmp)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2
