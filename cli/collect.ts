@@ -5,8 +5,8 @@ import { Pipeline } from './pipeline.js';
 
 export async function runCollect(flags: CollectFlags): Promise<void> {
   const config = resolveConfig(flags);
-  if ((!config.radius || config.radius.clients.length === 0) && !config.netflow) {
-    throw new Error('nothing to collect: add radius.clients or a netflow section to the config, or give --radius-client CIDR=SECRET or --netflow-listen HOST:PORT');
+  if ((!config.radius || config.radius.clients.length === 0) && !config.netflow && !config.snmp?.targets.length && !config.routeros?.devices.length) {
+    throw new Error('nothing to collect: add radius.clients, a netflow section, snmp.targets or routeros.devices to the config, or give --radius-client CIDR=SECRET or --netflow-listen HOST:PORT');
   }
   const logger = createLogger(config.log);
   const pipeline = new Pipeline(config, logger);
@@ -39,7 +39,7 @@ export async function runCollect(flags: CollectFlags): Promise<void> {
   await pipeline.start();
   const show = (a: { address: string; port: number; family: string }) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
   logger.info(
-    { dataDir: config.dataDir, radius: pipeline.radius?.addresses().map(show), netflow: pipeline.netflow?.addresses().map(show), metrics: pipeline.metricsAddress, clients: config.radius?.clients.map((c) => c.name) },
+    { dataDir: config.dataDir, radius: pipeline.radius?.addresses().map(show), netflow: pipeline.netflow?.addresses().map(show), metrics: pipeline.metricsAddress, clients: config.radius?.clients.map((c) => c.name), snmpTargets: config.snmp?.targets.length },
     'wispmeter collecting',
   );
 }

@@ -8,8 +8,12 @@ import type { Sink } from '../collectors/pipeline/sink.js';
 import { Spool } from '../collectors/pipeline/spool.js';
 import { NetflowCollector } from '../collectors/netflow/server.js';
 import { RadiusCollector } from '../collectors/radius/server.js';
+import { RouterosPoller } from '../collectors/routeros/poller.js';
+import { SnmpPoller } from '../collectors/snmp/poller.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
+import { createV1Writer, type LineWriter } from '../store/influx/v1-write.js';
+import { createV2Writer } from '../store/influx/v2-write.js';
 import { Daemon, type Unit } from './daemon.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { MetricsServer } from './metrics-server.js';
@@ -18,6 +22,10 @@ import { embeddedStorePath } from './stores.js';
 export interface PipelineOptions {
   /** How long stop() keeps delivering spooled records to the stores before it leaves the rest for next time. */
   drainTimeoutMs?: number;
+  /** SNMP targets are polled only through `pipeline.snmp.pollNow()` (tests that step fixtures between polls). */
+  snmpManual?: boolean;
+  /** RouterOS devices are polled only through `pipeline.routeros.pollAll()` (tests that step a test router). */
+  routerosManual?: boolean;
 }
 
 /**
@@ -30,6 +38,8 @@ export class Pipeline {
   private spoolRef: Spool | undefined;
   private radiusRef: RadiusCollector | undefined;
   private netflowRef: NetflowCollector | undefined;
+  private snmpRef: SnmpPoller | undefined;
+  private routerosRef: RouterosPoller | undefined;
   private readonly runners: SinkRunner[] = [];
   private metricsRef: MetricsServer | undefined;
 
@@ -56,6 +66,14 @@ export class Pipeline {
 
   get netflow(): NetflowCollector | undefined {
     return this.netflowRef;
+  }
+
+  get snmp(): SnmpPoller | undefined {
+    return this.snmpRef;
+  }
+
+  get routeros(): RouterosPoller | undefined {
+    return this.routerosRef;
   }
 
   get metricsAddress(): string | undefined {
@@ -160,6 +178,35 @@ export class Pipeline {
         stop: async () => this.netflowRef?.stop(),
       });
     }
+    if (config.snmp) {
+      const snmpConfig = config.snmp;
+      units.push({
+        name: 'snmp',
+        start: async () => {
+          this.snmpRef = new SnmpPoller({
+            config: snmpConfig,
+            spool: this.spool(),
+            logger,
+            registry: this.registry,
+            healthWrite: snmpConfig.health.influx ? healthWriter(config) : undefined,
+            manual: this.opts.snmpManual,
+          });
+          await this.snmpRef.start();
+        },
+        stop: async () => this.snmpRef?.stop(),
+      });
+    }
+    if (config.routeros) {
+      const routerosConfig = config.routeros;
+      units.push({
+        name: 'routeros',
+        start: async () => {
+          this.routerosRef = new RouterosPoller({ config: routerosConfig, spool: this.spool(), logger, registry: this.registry, schedule: !this.opts.routerosManual });
+          await this.routerosRef.start();
+        },
+        stop: async () => this.routerosRef?.stop(),
+      });
+    }
     if (config.metrics.listen) {
       const { host, port } = parseHostPort(config.metrics.listen)!;
       units.push({
@@ -191,4 +238,11 @@ export class Pipeline {
       await spool.dropConsumer(consumer);
     }
   }
+}
+
+/** device_health gauges go to the configured Influx, if any (best effort, outside the spool). */
+function healthWriter(config: Config): LineWriter | undefined {
+  const influx = config.stores.influx;
+  if (!influx) return undefined;
+  return influx.version === 1 ? createV1Writer(influx) : createV2Writer(influx);
 }

@@ -1,5 +1,6 @@
 // Checks that span several keys (duplicates, sizes that must agree), run on the raw YAML so they report alongside schema errors.
 import { isIP } from 'node:net';
+import { snmpCrossChecks } from '../collectors/snmp/config.js';
 import { isRecord } from './describe-schema.js';
 import { byteSize } from './schema.js';
 import type { KeyedProblem } from './zod-problems.js';
@@ -9,7 +10,7 @@ type LineOf = (path: KeyPath) => number;
 
 /** Every cross-field problem of a raw config; each check skips values the schema already rejects. */
 export function crossCheck(raw: Record<string, unknown>, lineOf: LineOf): KeyedProblem[] {
-  return [...radiusChecks(raw.radius, lineOf), ...spoolChecks(raw.spool), ...storeChecks(raw.stores)];
+  return [...radiusChecks(raw.radius, lineOf), ...spoolChecks(raw.spool), ...storeChecks(raw.stores), ...snmpCrossChecks(raw.snmp)];
 }
 
 function radiusChecks(radius: unknown, lineOf: LineOf): KeyedProblem[] {

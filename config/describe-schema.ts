@@ -82,7 +82,8 @@ export function describeExpected(schema: z.ZodType | undefined): string {
   if (named) return named;
   if (s instanceof z.ZodString) {
     if (s.format === 'url') return 'a URL, e.g. http://127.0.0.1:8086';
-    return (s.minLength ?? 0) >= 1 ? 'a non-empty string' : 'a string';
+    const min = s.minLength ?? 0;
+    return min > 1 ? `a string of at least ${min} characters` : min === 1 ? 'a non-empty string' : 'a string';
   }
   if (s instanceof z.ZodNumber) {
     const kind = s.isInt ? 'an integer' : 'a number';

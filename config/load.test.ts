@@ -72,7 +72,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
   {
     name: 'unknown top-level key',
     yaml: 'collectors:\n  radius: {}\n',
-    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, catalog, stores)`],
+    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores)`],
   },
   {
     name: 'enum value',
@@ -146,7 +146,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
     yaml: 'log:\n\tlevel: info\n',
     want: [
       `${F}:1 log: empty value (expected a mapping)`,
-      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, catalog, stores)`,
+      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores)`,
       `${F}:2 log: tab used for indentation (expected spaces)`,
     ],
   },
@@ -172,7 +172,33 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
       `${F}:2 spool.maxBytes: too small: -1 (expected a byte size, e.g. 1048576, "512MiB", "1GB")`,
       `${F}:4 radius.listen[1]: "0.0.0.0:1813" is listed twice (expected each listen address once)`,
       `${F}:6 radius.identity.attribute: invalid value "NAS-Port" (expected one of User-Name, Calling-Station-Id, Class)`,
-      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, catalog, stores)`,
+      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores)`,
+    ],
+  },
+  {
+    name: 'snmp targets: unknown version, missing community, authPriv without privacy, short passphrase, bad regex, same name twice',
+    yaml: [
+      'snmp:',
+      '  subscribers:',
+      '    if-mib:',
+      '      pattern: "cust:(["',
+      '  targets:',
+      '    - { name: a, version: 1, address: 10.0.0.1, community: c }',
+      '    - { name: b, version: 2c, address: 10.0.0.2 }',
+      '    - { name: c, version: 3, address: 10.0.0.3, user: u, level: authPriv, authPassword: longenough }',
+      '    - { name: d, version: 3, address: 10.0.0.4, user: u, level: authNoPriv, authPassword: short }',
+      '    - { name: d, version: 2c, address: 10.0.0.5, community: c, profiles: [queues] }',
+      '',
+    ].join('\n'),
+    want: [
+      `${F}:4 snmp.subscribers.if-mib.pattern: not a regular expression: "cust:([" (expected a JavaScript regular expression, e.g. "^cust:(\\S+)$")`,
+      `${F}:6 snmp.targets[0].version: invalid value 1 (expected "2c" or 3)`,
+      `${F}:7 snmp.targets[1].community: missing (expected a non-empty string)`,
+      `${F}:8 snmp.targets[2].privPassword: missing while level is authPriv (expected a passphrase of at least 8 characters)`,
+      `${F}:8 snmp.targets[2].privProtocol: missing while level is authPriv (expected aes, aes256b or aes256r)`,
+      `${F}:9 snmp.targets[3].authPassword: too small: a string (expected a string of at least 8 characters)`,
+      `${F}:10 snmp.targets[4].name: target name "d" is used twice (expected unique names; first used by snmp.targets[3])`,
+      `${F}:10 snmp.targets[4].profiles[0]: invalid value "queues" (expected one of auto, if-mib, mikrotik-queue, airmax-station)`,
     ],
   },
 ];
@@ -197,7 +223,17 @@ describe('parseConfig: valid configs', () => {
     expect(config.catalog).toEqual({ plans: '/etc/fixtures/catalog/plans.yaml', customers: '/etc/fixtures/catalog/customers.yaml' });
     // The sample states the defaults: parsing the sample equals the defaults plus its own radius, metrics and catalog.
     const defaults = configSchema.parse({});
-    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
+    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined, snmp: undefined, routeros: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
+    // The snmp section states its defaults too: the sample equals them plus its own targets.
+    expect(config.snmp?.targets.map((t) => `${t.name}/${t.version}`)).toEqual(['core-ccr/2c', 'tower-north-ap1/3']);
+    const snmpDefaults = configSchema.parse({ snmp: {} }).snmp;
+    expect({ ...config.snmp, targets: [] }).toEqual(snmpDefaults);
+    const ap = config.snmp?.targets[1];
+    expect(ap?.version === 3 && ap.subscribers?.['airmax-station']?.map).toEqual({ '04:18:d6:aa:bb:01': 'C-1001', '04:18:d6:aa:bb:02': 'C-1002' });
+    // And the routeros section: its defaults plus its own devices and subscriber rules.
+    expect(config.routeros?.devices.map((d) => `${d.name}@${d.host}`)).toEqual(['tower-north@10.10.0.1', 'tower-south@10.10.0.2']);
+    const routerosDefaults = configSchema.parse({ routeros: { devices: [{ name: 'x', host: 'h', username: 'u', password: 'p' }] } }).routeros;
+    expect({ ...config.routeros, devices: [], subscribers: undefined }).toEqual({ ...routerosDefaults, devices: [], subscribers: undefined });
   });
 
   it.each([1, 2])('parses the sample\'s commented influx v%i alternative', (version) => {
@@ -262,6 +298,10 @@ describe('secrets', () => {
     `stores:\n  influx:\n    version: 2\n    url: http://x:8086\n    org: o\n    bucket: b\n    token: ${SECRET}\n    tokne: ${SECRET}\n`,
     `stores:\n  influx:\n    version: 3\n    url: http://x:8086\n    password: ${SECRET}\n`,
     `stores:\n  influx:\n    version: 1\n    url: ${SECRET}\n    database: d\n    password: ${SECRET}\n`.replace(`url: ${SECRET}`, 'url: http://x:8086'),
+    `snmp:\n  targets:\n    - { name: a, version: 2c, address: 10.0.0.1, community: [${SECRET}] }\n`,
+    `snmp:\n  targets:\n    - { name: a, version: 2c, address: 10.0.0.1, community: ${SECRET}, comunity: ${SECRET} }\n`,
+    `snmp:\n  targets:\n    - { name: a, version: 3, address: 10.0.0.1, user: u, level: authPriv, authPassword: ${SECRET.slice(0, 7)}, privProtocol: des, privPassword: ${SECRET} }\n`,
+    `snmp:\n  targets:\n    - { name: a, version: 3, address: 10.0.0.1, user: u, level: authPriv, authPassword: {k: ${SECRET}}, privProtocol: aes, privPassword: 918273645546372819 }\n`,
   ];
 
   it.each(leaks.map((yaml, i) => ({ i, yaml })))('case $i reports without echoing the secret', ({ yaml }) => {

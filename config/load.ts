@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { resolveRouterosPaths } from '../collectors/routeros/config.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 import { crossCheck } from './cross-checks.js';
 import { isRecord } from './describe-schema.js';
@@ -72,6 +73,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
   const base = options.baseDir ?? dirname(resolve(fileName));
   if (!isAbsolute(config.dataDir)) config.dataDir = resolve(base, config.dataDir);
   if (config.catalog) config.catalog = { plans: resolve(base, config.catalog.plans), customers: resolve(base, config.catalog.customers) };
+  if (config.routeros) config.routeros = resolveRouterosPaths(config.routeros, base);
   return config;
 }
 

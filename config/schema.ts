@@ -3,6 +3,8 @@ import { z } from 'zod';
 
 export { byteSize, cidr, duration, listenAddress, parseHostPort } from './primitives.js';
 import { netflowSchema } from '../collectors/netflow/config.js';
+import { routerosSchema } from '../collectors/routeros/config.js';
+import { snmpSchema } from '../collectors/snmp/config.js';
 import { byteSize, cidr, duration, listenAddress } from './primitives.js';
 
 export const radiusClientSchema = z.strictObject({
@@ -100,6 +102,10 @@ export const configSchema = z.strictObject({
   radius: radiusSchema.optional(),
   /** The NetFlow v5/v9 and IPFIX collector (collectors/netflow/README.md); omit to run without it. */
   netflow: netflowSchema.optional(),
+  /** The SNMP poller: targets, profiles, subscriber rules (collectors/snmp/README.md); omit to run without it. */
+  snmp: snmpSchema.optional(),
+  /** The RouterOS API poller (collectors/routeros/README.md); omit to run without it. */
+  routeros: routerosSchema.optional(),
   /** The rating catalog (`wispmeter rate`): plans and customers files, relative to this config file. */
   catalog: z.strictObject({
     /** Plans, charges and tax rates (YAML; see fixtures/catalog/plans.yaml). */
