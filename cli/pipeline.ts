@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { parseHostPort, type Config } from '../config/schema.js';
+import { healthSchema, parseHostPort, type Config } from '../config/schema.js';
 import { SinkRunner } from '../collectors/pipeline/sink-runner.js';
 import type { Sink } from '../collectors/pipeline/sink.js';
 import { Spool } from '../collectors/pipeline/spool.js';
@@ -12,6 +12,7 @@ import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
 import { Daemon, type Unit } from './daemon.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { evaluateHealth, type HealthReport } from './health.js';
 import { MetricsServer } from './metrics-server.js';
 import { embeddedStorePath } from './stores.js';
 
@@ -66,6 +67,31 @@ export class Pipeline {
   async waitUntilCaughtUp(timeoutMs: number): Promise<boolean> {
     const results = await Promise.all(this.runners.map((r) => r.waitUntilCaughtUp(timeoutMs)));
     return results.every(Boolean);
+  }
+
+  /** What /healthz answers: the spool's fill, each store's failures and lag, each collector's sockets. */
+  health(): HealthReport {
+    const bound = (c: { addresses(): { address: string; port: number; family: string }[] } | undefined) => {
+      try {
+        return (c?.addresses() ?? []).map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
+      } catch {
+        return []; // a socket closed by an error has no address
+      }
+    };
+    const { config } = this;
+    const listeners = [];
+    if (config.radius) listeners.push({ collector: 'radius', configured: config.radius.listen, bound: bound(this.radiusRef) });
+    if (config.netflow) listeners.push({ collector: 'netflow', configured: config.netflow.listen, bound: bound(this.netflowRef) });
+    const spool = this.spoolRef;
+    return evaluateHealth(
+      {
+        spool: spool && { unconsumedBytes: spool.unconsumedBytes, maxBytes: spool.maxBytes, failure: spool.failure },
+        sinks: this.runners.map((r) => r.health()),
+        listeners,
+        now: Date.now(),
+      },
+      config.metrics.health ?? healthSchema.parse({}),
+    );
   }
 
   private units(): Unit[] {
@@ -165,7 +191,7 @@ export class Pipeline {
       units.push({
         name: 'metrics',
         start: async () => {
-          this.metricsRef = new MetricsServer({ host, port, registry: this.registry, logger });
+          this.metricsRef = new MetricsServer({ host, port, registry: this.registry, logger, health: () => this.health() });
           await this.metricsRef.start();
         },
         stop: async () => this.metricsRef?.stop(),
