@@ -9,7 +9,9 @@ import { Spool } from '../collectors/pipeline/spool.js';
 import { NetflowCollector } from '../collectors/netflow/server.js';
 import { RadiusCollector } from '../collectors/radius/server.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { registerEmbeddedStoreMetrics } from '../store/embedded/embedded-store-metrics.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
+import { registerInfluxSinkMetrics } from '../store/influx/influx-sink-metrics.js';
 import { Daemon, type Unit } from './daemon.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { evaluateHealth, type HealthReport } from './health.js';
@@ -124,8 +126,13 @@ export class Pipeline {
           if (path) {
             embedded = EmbeddedStore.open(path, logger);
             sinks.push(embedded.sink);
+            registerEmbeddedStoreMetrics(this.registry, path);
           }
-          if (config.stores.influx) sinks.push(createInfluxSink(config.stores.influx, logger));
+          if (config.stores.influx) {
+            const influx = createInfluxSink(config.stores.influx, logger);
+            registerInfluxSinkMetrics(this.registry, influx);
+            sinks.push(influx);
+          }
           if (sinks.length === 0) throw new Error('no store configured: enable stores.embedded or configure stores.influx');
           await this.forgetRemovedSinks(sinks.map((s) => s.name));
         },

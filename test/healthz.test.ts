@@ -1,6 +1,6 @@
 // /healthz of a real `wispmeter collect`: 200 while all is well, 503 naming the store when influxd is stopped
 // mid-run and the spool once it passes its high-water mark, 200 again after influxd is back and caught up.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,8 @@ import type { HealthReport } from '../cli/health.js';
 import { accountingLoad, writeRadclientFile } from './radius/accounting-load.js';
 import { runRadclient } from './radius/radclient.js';
 import { startInfluxd, type InfluxdServer } from './servers/influxd.js';
-import { metricSum, startCollector, type CollectorProcess } from './wispmeter/collector-process.js';
+import { freePort } from './servers/free-port.js';
+import { metricSum, ROOT, startCollector, type CollectorProcess } from './wispmeter/collector-process.js';
 
 const SECRET = 'healthz-secret';
 const SPOOL_MAX = 128 * 1024;
@@ -22,6 +23,7 @@ describe('/healthz of wispmeter collect with influxd stopped mid-run', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'wispmeter-healthz-'));
     influx = await startInfluxd();
+    const netflowPort = await freePort();
     collector = await startCollector({
       dir,
       config: `
@@ -34,6 +36,8 @@ spool: { maxBytes: ${SPOOL_MAX}, segmentBytes: 16KiB }
 radius:
   listen: ["127.0.0.1:{RADIUS_PORT}"]
   clients: [{ name: nas-1, address: 127.0.0.1/32, secret: ${SECRET} }]
+netflow:
+  listen: ["127.0.0.1:${netflowPort}"]
 stores:
   influx: { version: 1, url: "${influx.url}", database: ${influx.database}, batchSize: 100, timeout: 1s }
 `,
@@ -76,9 +80,20 @@ stores:
     const { code, body } = await healthz();
     expect(code).toBe(200);
     expect(body.status).toBe('ok');
-    expect(Object.keys(body.parts).sort()).toEqual(['listener:radius', 'sink:embedded', 'sink:influx', 'spool']);
+    expect(Object.keys(body.parts).sort()).toEqual(['listener:netflow', 'listener:radius', 'sink:embedded', 'sink:influx', 'spool']);
     expect(body.parts['listener:radius']).toMatchObject({ ok: true, bound: [`127.0.0.1:${collector.radiusPort}`] });
     expect(body.parts.spool).toMatchObject({ ok: true, maxBytes: SPOOL_MAX });
+  });
+
+  it('exposes exactly the metrics docs/operations.md lists', async () => {
+    const text = await (await fetch(collector.metricsUrl)).text();
+    const exposed = [...text.matchAll(/^# TYPE (wispmeter_\w+) /gm)].map((m) => m[1]!).filter((n) => !n.startsWith('wispmeter_process_'));
+    const doc = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+    const table = doc.slice(doc.indexOf('## Metrics'), doc.indexOf('## Grafana'));
+    const documented = [...table.matchAll(/^\| (`wispmeter_[^|]+)\|/gm)]
+      .flatMap((m) => [...m[1]!.matchAll(/`(wispmeter_\w+)`/g)].map((n) => n[1]!))
+      .filter((n) => n !== 'wispmeter_process_');
+    expect([...new Set(exposed)].sort()).toEqual([...new Set(documented)].sort());
   });
 
   it('answers 503 naming the influx store, and only it, once influxd has been down past sinkFailingAfter', async () => {
