@@ -136,6 +136,8 @@ export class SinkRunner {
     this.readPos = this.offset;
     this.updateLag();
     this.metrics.failingSince.set(this.labels, 0);
+    // Counters start at 0, so the first retry or dead letter shows in rate() and increase() alerts.
+    for (const c of [this.metrics.recordsWritten, this.metrics.batches, this.metrics.retries, this.metrics.failures, this.metrics.deadLetterRecords]) c.inc(this.labels, 0);
     this.loop = this.run().catch((err: unknown) => {
       // run() handles its own errors; reaching here is a bug, and it must not become an unhandled rejection.
       this.log.fatal({ err }, 'sink runner crashed');
