@@ -14,7 +14,7 @@ import { createInfluxSink } from '../store/influx/influx-sink.js';
 import { registerInfluxSinkMetrics } from '../store/influx/influx-sink-metrics.js';
 import { Daemon, type Unit } from './daemon.js';
 import { DataDirLock } from './data-dir-lock.js';
-import { evaluateHealth, type HealthReport } from './health.js';
+import { evaluateHealth, type HealthInputs, type HealthReport } from './health.js';
 import { MetricsServer } from './metrics-server.js';
 import { embeddedStorePath } from './stores.js';
 
@@ -81,7 +81,7 @@ export class Pipeline {
       }
     };
     const { config } = this;
-    const listeners = [];
+    const listeners: HealthInputs['listeners'] = [];
     if (config.radius) listeners.push({ collector: 'radius', configured: config.radius.listen, bound: bound(this.radiusRef) });
     if (config.netflow) listeners.push({ collector: 'netflow', configured: config.netflow.listen, bound: bound(this.netflowRef) });
     const spool = this.spoolRef;
