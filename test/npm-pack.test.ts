@@ -81,6 +81,6 @@ describe('npm pack → npm install in an empty folder → npx wispmeter', () => 
     const r = must('npx wispmeter demo', await run('npx', ['--no-install', 'wispmeter', 'demo', '--data-dir', join(dir, 'demo-data')], app, 120_000));
     expect(r.stderr + r.stdout).toMatch(new RegExp(`^sent ${totals.packets} accounting requests .*: ${totals.packets} acknowledged`, 'm'));
     expect(r.stdout).toMatch(new RegExp(`^TOTAL\\s+${totals.bytesDown}\\s+${totals.bytesUp}\\s`, 'm'));
-    expect(r.stdout).toMatch(/every subscriber's total equals .*node_modules\/wispmeter\/fixtures\/radius\/demo\.expected\.json/);
+    expect(r.stderr + r.stdout).toMatch(/every subscriber's total equals .*node_modules\/wispmeter\/fixtures\/radius\/demo\.expected\.json/);
   });
 });
