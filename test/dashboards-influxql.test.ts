@@ -134,6 +134,7 @@ stores:
   it('template variable queries list every subscriber and device the collectors wrote', async () => {
     const sub = await variableOptions(dashboards.get('wispmeter-subscriber')!);
     expect(sub.subscriber!.sort()).toEqual([...new Set(truth.map((r) => r.subscriber))].sort());
+    expect(sub.device!.sort()).toEqual(['edge-1', 'tower-1', 'tower-2']);
     const net = await variableOptions(dashboards.get('wispmeter-network')!);
     expect(net.device!.sort()).toEqual(['edge-1', 'tower-1', 'tower-2']);
   });
@@ -150,9 +151,10 @@ stores:
   }
 
   const scenarios: { dashboard: string; name: string; selection: () => Selection }[] = [
-    { dashboard: 'wispmeter-subscriber', name: 'a RADIUS subscriber on two NAS, all sources', selection: () => ({ subscriber: ['alice01'], source: ['$__all'], quota_gb: '100', zero_rated_class: 'zero-rated' }) },
-    { dashboard: 'wispmeter-subscriber', name: 'a NetFlow subscriber with zero-rated traffic', selection: () => ({ subscriber: [zeroRatedSubscriber], source: ['netflow'], quota_gb: '2', zero_rated_class: 'zero-rated' }) },
-    { dashboard: 'wispmeter-subscriber', name: 'two subscribers (regex alternation), two sources', selection: () => ({ subscriber: ['bob01', zeroRatedSubscriber], source: ['radius', 'netflow'], quota_gb: '50', zero_rated_class: 'zero-rated' }) },
+    { dashboard: 'wispmeter-subscriber', name: 'a RADIUS subscriber on two NAS, all devices and sources', selection: () => ({ subscriber: ['alice01'], device: ['$__all'], source: ['$__all'], quota_gb: '100', zero_rated_class: 'zero-rated' }) },
+    { dashboard: 'wispmeter-subscriber', name: 'the same subscriber on one NAS', selection: () => ({ subscriber: ['alice01'], device: ['tower-2'], source: ['$__all'], quota_gb: '100', zero_rated_class: 'zero-rated' }) },
+    { dashboard: 'wispmeter-subscriber', name: 'a NetFlow subscriber with zero-rated traffic', selection: () => ({ subscriber: [zeroRatedSubscriber], device: ['$__all'], source: ['netflow'], quota_gb: '2', zero_rated_class: 'zero-rated' }) },
+    { dashboard: 'wispmeter-subscriber', name: 'two subscribers (regex alternation), two devices, two sources', selection: () => ({ subscriber: ['bob01', zeroRatedSubscriber], device: ['tower-1', 'edge-1'], source: ['radius', 'netflow'], quota_gb: '50', zero_rated_class: 'zero-rated' }) },
     { dashboard: 'wispmeter-network', name: 'all devices (every option), all sources (allValue)', selection: () => ({ device: ['$__all'], source: ['$__all'] }) },
     { dashboard: 'wispmeter-network', name: 'one NAS, RADIUS only', selection: () => ({ device: ['tower-2'], source: ['radius'] }) },
     { dashboard: 'wispmeter-network', name: 'a NAS and an exporter', selection: () => ({ device: ['tower-1', 'edge-1'], source: ['$__all'] }) },
