@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { parseHostPort, type Config } from '../config/schema.js';
+import { healthSchema, parseHostPort, type Config } from '../config/schema.js';
 import { SinkRunner } from '../collectors/pipeline/sink-runner.js';
 import type { Sink } from '../collectors/pipeline/sink.js';
 import { Spool } from '../collectors/pipeline/spool.js';
@@ -11,11 +11,14 @@ import { RadiusCollector } from '../collectors/radius/server.js';
 import { RouterosPoller } from '../collectors/routeros/poller.js';
 import { SnmpPoller } from '../collectors/snmp/poller.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
+import { registerEmbeddedStoreMetrics } from '../store/embedded/embedded-store-metrics.js';
 import { createInfluxSink } from '../store/influx/influx-sink.js';
 import { createV1Writer, type LineWriter } from '../store/influx/v1-write.js';
 import { createV2Writer } from '../store/influx/v2-write.js';
+import { registerInfluxSinkMetrics } from '../store/influx/influx-sink-metrics.js';
 import { Daemon, type Unit } from './daemon.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { evaluateHealth, type HealthInputs, type HealthReport } from './health.js';
 import { MetricsServer } from './metrics-server.js';
 import { embeddedStorePath } from './stores.js';
 
@@ -86,6 +89,31 @@ export class Pipeline {
     return results.every(Boolean);
   }
 
+  /** What /healthz answers: the spool's fill, each store's failures and lag, each collector's sockets. */
+  health(): HealthReport {
+    const bound = (c: { addresses(): { address: string; port: number; family: string }[] } | undefined) => {
+      try {
+        return (c?.addresses() ?? []).map((a) => (a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`));
+      } catch {
+        return []; // a socket closed by an error has no address
+      }
+    };
+    const { config } = this;
+    const listeners: HealthInputs['listeners'] = [];
+    if (config.radius) listeners.push({ collector: 'radius', configured: config.radius.listen, bound: bound(this.radiusRef) });
+    if (config.netflow) listeners.push({ collector: 'netflow', configured: config.netflow.listen, bound: bound(this.netflowRef) });
+    const spool = this.spoolRef;
+    return evaluateHealth(
+      {
+        spool: spool && { unconsumedBytes: spool.unconsumedBytes, maxBytes: spool.maxBytes, failure: spool.failure },
+        sinks: this.runners.map((r) => r.health()),
+        listeners,
+        now: Date.now(),
+      },
+      config.metrics.health ?? healthSchema.parse({}),
+    );
+  }
+
   private units(): Unit[] {
     const { config, logger } = this;
     const lock = new DataDirLock(config.dataDir);
@@ -116,8 +144,13 @@ export class Pipeline {
           if (path) {
             embedded = EmbeddedStore.open(path, logger);
             sinks.push(embedded.sink);
+            registerEmbeddedStoreMetrics(this.registry, path);
           }
-          if (config.stores.influx) sinks.push(createInfluxSink(config.stores.influx, logger));
+          if (config.stores.influx) {
+            const influx = createInfluxSink(config.stores.influx, logger);
+            registerInfluxSinkMetrics(this.registry, influx);
+            sinks.push(influx);
+          }
           if (sinks.length === 0) throw new Error('no store configured: enable stores.embedded or configure stores.influx');
           await this.forgetRemovedSinks(sinks.map((s) => s.name));
         },
@@ -212,7 +245,7 @@ export class Pipeline {
       units.push({
         name: 'metrics',
         start: async () => {
-          this.metricsRef = new MetricsServer({ host, port, registry: this.registry, logger });
+          this.metricsRef = new MetricsServer({ host, port, registry: this.registry, logger, health: () => this.health() });
           await this.metricsRef.start();
         },
         stop: async () => this.metricsRef?.stop(),

@@ -85,6 +85,15 @@ export const influxSchema = z.discriminatedUnion('version', [
   }),
 ]);
 
+export const healthSchema = z.strictObject({
+  /** /healthz calls a store unhealthy once every write to it has failed (and is being retried) for this long. */
+  sinkFailingAfter: duration.default(60_000),
+  /** ...or once it is this many spool bytes behind. Default: half of spool.maxBytes. */
+  sinkMaxLag: byteSize.optional(),
+  /** ...and the spool unhealthy above this share of spool.maxBytes (at 1, RADIUS stops acknowledging). */
+  spoolHighWater: z.number().gt(0).max(1).default(0.9),
+});
+
 export const configSchema = z.strictObject({
   /** Where the spool, session state and embedded store live. */
   dataDir: z.string().min(1).default('./data'),
@@ -94,8 +103,10 @@ export const configSchema = z.strictObject({
     pretty: z.boolean().default(false),
   }).default({ level: 'info', pretty: false }),
   metrics: z.strictObject({
-    /** Prometheus metrics at http://HOST:PORT/metrics; omit to turn off. */
+    /** Prometheus metrics at http://HOST:PORT/metrics and health at /healthz; omit to turn off. */
     listen: listenAddress.optional(),
+    /** When /healthz answers 503; the defaults of healthSchema when omitted. */
+    health: healthSchema.optional(),
   }).default({}),
   spool: spoolSchema.default({ maxBytes: 1024 ** 3, segmentBytes: 64 * 1024 ** 2 }),
   /** The RADIUS accounting collector; omit to run without it. */
@@ -127,3 +138,4 @@ export type RadiusClientConfig = z.infer<typeof radiusClientSchema>;
 export type IdentityConfig = z.infer<typeof identitySchema>;
 export type SpoolConfig = z.infer<typeof spoolSchema>;
 export type InfluxConfig = z.infer<typeof influxSchema>;
+export type HealthConfig = z.infer<typeof healthSchema>;

@@ -2,7 +2,8 @@
 # Installs everything the tests need on a fresh Debian machine, then runs every test.
 # Debian packages: influxdb (influxd), freeradius-utils (radclient), freeradius (benchmark peer),
 # victoria-metrics (a real /api/v2/write server), softflowd (a real NetFlow/IPFIX exporter), snmpd and
-# snmp (a real SNMP agent and snmpget/snmpwalk).
+# snmp (a real SNMP agent and snmpget/snmpwalk), openssl (test certificates), systemd (systemd-analyze
+# verify and security for deploy/systemd).
 # npm: the locked dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ command -v softflowd >/dev/null || [ -x /usr/sbin/softflowd ] || need+=(softflow
 command -v snmpd >/dev/null || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v snmpget >/dev/null || need+=(snmp)
 command -v openssl >/dev/null || need+=(openssl)
+command -v systemd-analyze >/dev/null || need+=(systemd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2

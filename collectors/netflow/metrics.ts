@@ -18,7 +18,8 @@ export interface NetflowMetrics {
   records: Counter;
 }
 
-export function createNetflowMetrics(registry: Registry, state: () => { heldSets: number; templates: number; ports: number[] }): NetflowMetrics {
+/** `exporterNames`: the configured exporters, whose series start at 0 (a series first scraped at its total shows no rate). */
+export function createNetflowMetrics(registry: Registry, state: () => { heldSets: number; templates: number; ports: number[] }, exporterNames: readonly string[] = []): NetflowMetrics {
   const decodeErrors = new Counter({ name: 'wispmeter_netflow_decode_errors_total', help: 'Bad datagrams, sets and records by reason (no_template: data whose template never came in the hold time)', labelNames: ['reason'], registers: [registry] });
   for (const reason of DECODE_ERROR_REASONS) decodeErrors.inc({ reason }, 0);
   const dropped = new Counter({ name: 'wispmeter_netflow_dropped_total', help: 'Datagrams (unknown_exporter, shutting_down) or spool appends (spool_full, spool_error) dropped', labelNames: ['reason'], registers: [registry] });
@@ -31,9 +32,15 @@ export function createNetflowMetrics(registry: Registry, state: () => { heldSets
     registers: [registry],
     collect() { this.set(socketDrops(state().ports)); },
   });
+  const packets = new Counter({ name: 'wispmeter_netflow_packets_total', help: 'Datagrams received by exporter and version', labelNames: ['exporter', 'version'], registers: [registry] });
+  const flows = new Counter({ name: 'wispmeter_netflow_flows_total', help: 'Flow records decoded by exporter', labelNames: ['exporter'], registers: [registry] });
+  for (const exporter of new Set(exporterNames)) {
+    flows.inc({ exporter }, 0);
+    for (const version of ['5', '9', '10']) packets.inc({ exporter, version }, 0);
+  }
   return {
-    packets: new Counter({ name: 'wispmeter_netflow_packets_total', help: 'Datagrams received by exporter and version', labelNames: ['exporter', 'version'], registers: [registry] }),
-    flows: new Counter({ name: 'wispmeter_netflow_flows_total', help: 'Flow records decoded by exporter', labelNames: ['exporter'], registers: [registry] }),
+    packets,
+    flows,
     decodeErrors,
     dropped,
     droppedRecords: new Counter({ name: 'wispmeter_netflow_dropped_records_total', help: 'Usage records lost because the spool refused them (full or failing)', registers: [registry] }),

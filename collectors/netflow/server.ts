@@ -91,7 +91,7 @@ export class NetflowCollector {
       subscribers: this.buildSubscribers(),
       leaseVersion: this.opts.leaseVersion?.() ?? 0,
       accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator }),
-      metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports })),
+      metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports }), config.exporters.map((e) => e.name)),
       drops: new DropLog<DropReason | DecodeErrorReason>(log, 'netflow drop', 10_000, () => this.now()),
       sockets,
       pending: [],

@@ -22,6 +22,8 @@ export function createSinkMetrics(registry: Registry) {
       new Counter({ name: 'wispmeter_sink_dead_letter_records_total', help: 'Records written to a dead-letter file.', labelNames, registers })),
     lastSuccess: reuse(registry, 'wispmeter_sink_last_success_timestamp_seconds', () =>
       new Gauge({ name: 'wispmeter_sink_last_success_timestamp_seconds', help: 'When a sink last accepted a batch (Unix seconds).', labelNames, registers })),
+    failingSince: reuse(registry, 'wispmeter_sink_failing_since_timestamp_seconds', () =>
+      new Gauge({ name: 'wispmeter_sink_failing_since_timestamp_seconds', help: 'Since when every write to a sink has been answered retryable (Unix seconds); 0 while writes succeed.', labelNames, registers })),
     lag: reuse(registry, 'wispmeter_sink_lag_bytes', () =>
       new Gauge({ name: 'wispmeter_sink_lag_bytes', help: 'Spool bytes a sink has yet to commit.', labelNames, registers })),
   };

@@ -179,4 +179,28 @@ describe('SinkRunner', () => {
     expect(sink.ids).toEqual(idsOf(0, accepted));
     await spool.append({ records: [record(accepted)] });
   });
+
+  it('health() says since when writes have been failing and why, until one succeeds', async () => {
+    const sink = new MemorySink('influx');
+    sink.answer = retryable;
+    const r = runner(sink);
+    expect(r.health()).toMatchObject({ sink: 'influx', lagBytes: 0, failingSince: undefined, lastError: undefined });
+    const before = Date.now();
+    r.start();
+    await appendRange(0, 3);
+    while (sink.attempts.length < 3) await new Promise((res) => setTimeout(res, 5));
+    const failing = r.health();
+    expect(failing.failingSince).toBeGreaterThanOrEqual(before);
+    expect(failing.lastError).toBe('influx down');
+    expect(failing.lagBytes).toBeGreaterThan(0);
+    // The first failure's time stays while the retries go on.
+    while (sink.attempts.length < 6) await new Promise((res) => setTimeout(res, 5));
+    expect(r.health().failingSince).toBe(failing.failingSince);
+    expect(await metric('wispmeter_sink_failing_since_timestamp_seconds')).toBe(failing.failingSince! / 1000);
+    sink.answer = undefined;
+    expect(await r.waitUntilCaughtUp(5000)).toBe(true);
+    expect(r.health()).toMatchObject({ lagBytes: 0, failingSince: undefined, lastError: undefined });
+    expect(r.health().lastSuccess).toBeGreaterThanOrEqual(failing.failingSince!);
+    expect(await metric('wispmeter_sink_failing_since_timestamp_seconds')).toBe(0);
+  });
 });

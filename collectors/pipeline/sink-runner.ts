@@ -40,6 +40,19 @@ interface CatchUpWaiter {
   done: (caughtUp: boolean) => void;
 }
 
+/** What /healthz needs to know about a runner. */
+export interface SinkHealth {
+  sink: string;
+  /** Spool bytes not yet in the sink. */
+  lagBytes: number;
+  /** Since when (ms) every write has been answered retryable; undefined while writes succeed. */
+  failingSince?: number;
+  /** The last retryable error, while failing. */
+  lastError?: string;
+  /** When the sink last accepted a batch (ms). */
+  lastSuccess?: number;
+}
+
 interface Batch {
   records: UsageRecord[];
   /** Offset of the first entry: recorded in dead letters to trace a record back. */
@@ -80,6 +93,9 @@ export class SinkRunner {
   /** Aborted at the drain deadline: backoffs end at once and no new write starts. */
   private readonly halt = new AbortController();
   private readonly catchUpWaiters = new Set<CatchUpWaiter>();
+  private failingSince: number | undefined;
+  private lastError: string | undefined;
+  private lastSuccess: number | undefined;
 
   constructor(opts: SinkRunnerOptions) {
     this.spool = opts.spool;
@@ -104,11 +120,24 @@ export class SinkRunner {
     return this.offset;
   }
 
+  health(): SinkHealth {
+    return {
+      sink: this.sink.name,
+      lagBytes: Math.max(0, this.spool.endOffset - this.offset),
+      failingSince: this.failingSince,
+      lastError: this.failingSince === undefined ? undefined : this.lastError,
+      lastSuccess: this.lastSuccess,
+    };
+  }
+
   start(): void {
     if (this.loop || this.stopping) throw new Error(`sink runner ${this.sink.name}: already started`);
     this.offset = this.spool.consumer(this.sink.name);
     this.readPos = this.offset;
     this.updateLag();
+    this.metrics.failingSince.set(this.labels, 0);
+    // Counters start at 0, so the first retry or dead letter shows in rate() and increase() alerts.
+    for (const c of [this.metrics.recordsWritten, this.metrics.batches, this.metrics.retries, this.metrics.failures, this.metrics.deadLetterRecords]) c.inc(this.labels, 0);
     this.loop = this.run().catch((err: unknown) => {
       // run() handles its own errors; reaching here is a bug, and it must not become an unhandled rejection.
       this.log.fatal({ err }, 'sink runner crashed');
@@ -225,6 +254,11 @@ export class SinkRunner {
       backoff: this.backoff,
       signal: this.halt.signal,
       onRetry: (r, delayMs, attempt) => {
+        if (this.failingSince === undefined) {
+          this.failingSince = Date.now();
+          this.metrics.failingSince.set(this.labels, this.failingSince / 1000);
+        }
+        this.lastError = r.error.message;
         this.metrics.retries.inc(this.labels);
         this.updateLag();
         this.log.warn({ err: r.error, delayMs, attempt, records: batch.records.length }, 'sink write failed; retrying');
@@ -232,19 +266,28 @@ export class SinkRunner {
     });
     switch (result.status) {
       case 'ok':
+        this.notFailing();
+        this.lastSuccess = Date.now();
         this.metrics.recordsWritten.inc(this.labels, batch.records.length);
         this.metrics.batches.inc(this.labels);
-        this.metrics.lastSuccess.set(this.labels, Date.now() / 1000);
+        this.metrics.lastSuccess.set(this.labels, this.lastSuccess / 1000);
         return true;
       case 'retryable':
         return false; // halted while the sink was still failing
       case 'failed':
+        // A rejected batch is parked, not retried: the sink answers, so it is not failing.
+        this.notFailing();
         return this.park(batch, result.error);
       default: {
         const never: never = result;
         throw new Error(`unknown sink result ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  private notFailing(): void {
+    this.failingSince = undefined;
+    this.metrics.failingSince.set(this.labels, 0);
   }
 
   /** Writes a rejected batch to the dead-letter file; retried like a sink outage because it is the only copy. */

@@ -26,6 +26,8 @@ export function createSpoolMetrics(registry: Registry) {
       new Counter({ name: 'wispmeter_spool_write_errors_total', help: 'Group commits that failed; their appends were rejected.', registers })),
     unconsumedBytes: reuse(registry, 'wispmeter_spool_unconsumed_bytes', () =>
       new Gauge({ name: 'wispmeter_spool_unconsumed_bytes', help: 'Bytes between the slowest consumer and the end of the spool.', registers })),
+    maxBytes: reuse(registry, 'wispmeter_spool_max_bytes', () =>
+      new Gauge({ name: 'wispmeter_spool_max_bytes', help: 'The cap on unconsumed bytes (spool.maxBytes): at it, RADIUS stops acknowledging and NetFlow drops.', registers })),
     fullRejections: reuse(registry, 'wispmeter_spool_full_rejections_total', () =>
       new Counter({ name: 'wispmeter_spool_full_rejections_total', help: 'Appends rejected because the spool was at its size cap.', registers })),
     tornTailCuts: reuse(registry, 'wispmeter_spool_torn_tail_cuts_total', () =>

@@ -117,6 +117,7 @@ export class Spool implements SpoolWriter {
     }
     spool.openState = copyState(spool.liveState);
     metrics.segments.set(spool.segments.length);
+    metrics.maxBytes.set(opts.maxBytes);
     spool.updateGauges();
     log.info(
       { dir, start: spool.startOffset, end: spool.endOffset, segments: spool.segments.length, consumers: Object.fromEntries(spool.consumers), replayedFrom: recovered.replayFrom },
@@ -143,6 +144,16 @@ export class Spool implements SpoolWriter {
   /** Start of the oldest segment still on disk. */
   get startOffset(): number {
     return this.segments[0]!.base;
+  }
+
+  /** The cap on unconsumed bytes (SpoolOptions.maxBytes). */
+  get maxBytes(): number {
+    return this.opts.maxBytes;
+  }
+
+  /** Why appends fail, once a write has failed in a way the spool cannot recover from; undefined while healthy. */
+  get failure(): Error | undefined {
+    return this.writer.broken ?? undefined;
   }
 
   /** Bytes between the slowest registered consumer (or the oldest segment, with no consumers) and the end. */

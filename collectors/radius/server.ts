@@ -77,7 +77,7 @@ export class RadiusCollector {
       sessions,
       duplicates: new DuplicateCache(config.duplicateWindow),
       locks: new KeyedLock(),
-      metrics: createRadiusMetrics(registry, () => sessions.openCounts()),
+      metrics: createRadiusMetrics(registry, () => sessions.openCounts(), config.clients.map((c) => c.name)),
       drops: new DropLog<DropReason>(log, 'radius packet dropped', 10_000, () => this.now()),
       sockets,
       inFlight: new Set(),

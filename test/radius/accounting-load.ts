@@ -14,7 +14,7 @@ export interface AccountingLoad {
   expected: Map<string, { bytesDown: bigint; bytesUp: bigint }>;
 }
 
-export function accountingLoad(opts: { sessions: number; interims: number; seed: number; subscribers?: number; startTime?: number }): AccountingLoad {
+export function accountingLoad(opts: { sessions: number; interims: number; seed: number; subscribers?: number; startTime?: number; interimSeconds?: number }): AccountingLoad {
   const gen = generateSessions(opts);
   const [on, ...rest] = gen.packets;
   const bySession = new Map<string, AttributeInput[][]>();
