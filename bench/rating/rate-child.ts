@@ -12,6 +12,8 @@ export type RateChildStore = { type: 'embedded'; path: string } | { type: 'influ
 
 export interface RateChildRequest {
   store: RateChildStore;
+  /** Embedded read workers; `wispmeter rate`'s PERIOD_READERS when absent. */
+  readers?: number;
   plans: string;
   customers: string;
   period: string;
@@ -72,7 +74,7 @@ async function main(): Promise<void> {
   const catalog = loadCatalog({ plans: req.plans, customers: req.customers });
   const catalogLoadMs = performance.now() - t;
   const inner: UsageStore = req.store.type === 'embedded'
-    ? EmbeddedStore.open(req.store.path, logger, { readers: PERIOD_READERS })
+    ? EmbeddedStore.open(req.store.path, logger, { readers: req.readers ?? PERIOD_READERS })
     : new InfluxUsageStore({ version: 1, url: req.store.url, database: req.store.database, batchSize: 5000, timeout: 600_000 }, logger);
   const store = new CountingStore(inner);
   // As `wispmeter rate` reads each store.
