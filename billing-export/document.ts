@@ -66,6 +66,10 @@ export interface DocumentLine {
   taxes: Fee['taxes'];
   calculation: string[];
   evidence?: UsageEvidence;
+  /** Whether `unitPrice` and `amount` include tax (inclusive plans); exclusive when absent. */
+  prices?: Fee['prices'];
+  /** Why a line carries no tax although tax could apply (the customer's exemption certificate): UBL category E. */
+  taxExemptionReason?: string;
   /** For an adjustment: the earlier invoice whose period the late usage belongs to. */
   adjusts?: { invoiceNumber: string; period: { from: string; to: string } };
 }
