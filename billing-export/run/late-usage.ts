@@ -3,7 +3,7 @@
 // are never touched.
 import type { Catalog, Customer } from '../../config/catalog-schema.js';
 import type { Fee, TaxLine } from '../../rating/fee.js';
-import { formatMoney, ONE, sum, ZERO } from '../../rating/money.js';
+import { formatMoney, ONE, roundMoney, type RoundingMode, sum, ZERO } from '../../rating/money.js';
 import { customerPeriod, rateCustomer, readCustomerUsage, usagePerSourceFor, usageStepFor } from '../../rating/rate.js';
 import type { UsageStore } from '../../store/usage-store.js';
 import type { LedgerLine } from '../ledger/ledger-rows.js';
@@ -29,16 +29,19 @@ export async function lateUsageAdjustments(store: UsageStore, catalog: Catalog, 
     const billed = [...earlier.lines.filter((l) => l.kind !== 'adjustment'), ...earlier.adjustedBy];
     for (const fee of rerated.fees.filter(followsUsage)) {
       const mine = billed.filter((l) => keyOf(l) === keyOf(fee));
-      const dNet = fee.net.minus(sum(mine.map((l) => l.net)));
+      // Amounts are rounded per line already; taxes (and inclusive nets) are exact under per-invoice tax rounding,
+      // so the difference is rounded to the currency and the net is what is left of the gross after tax.
       const dAmount = fee.amount.minus(sum(mine.map((l) => l.amount)));
-      if (dNet.eq(ZERO) && dAmount.eq(ZERO)) continue;
+      const taxes = taxDelta(fee, mine, c.currency, catalog.rounding.mode);
+      const dNet = fee.prices === 'exclusive' ? dAmount : dAmount.minus(sum(taxes.map((t) => t.amount)));
+      if (dAmount.eq(ZERO) && taxes.length === 0) continue;
       const billedAmount = sum(mine.map((l) => l.amount));
       out.push({
         kind: 'adjustment',
         description: `Late usage, ${earlier.period} (${earlier.number}): ${fee.description}`,
         subscriptionId: fee.subscriptionId, planId: fee.planId, chargeId: fee.chargeId, prices: fee.prices,
         period: fee.period, quantity: ONE, unit: 'each', unitPrice: dAmount, net: dNet, amount: dAmount, taxCategory: fee.taxCategory,
-        taxes: taxDelta(fee, mine),
+        taxes,
         calculation: [
           `${earlier.number} billed ${formatMoney(billedAmount, c.currency)} for this charge${mine.length > 1 ? ` (with ${mine.length - 1} earlier adjustment${mine.length > 2 ? 's' : ''})` : ''}`,
           `re-rated with the usage now in the store: ${formatMoney(fee.amount, c.currency)}`,
@@ -54,13 +57,13 @@ export async function lateUsageAdjustments(store: UsageStore, catalog: Catalog, 
 }
 
 /** Per rate: the re-rated tax minus what was billed (bases and amounts), in the fee's rate order. */
-function taxDelta(fee: Fee, billed: readonly LedgerLine[]): TaxLine[] {
+function taxDelta(fee: Fee, billed: readonly LedgerLine[], currency: string, mode: RoundingMode): TaxLine[] {
   const ids = [...new Set([...fee.taxes.map((t) => t.rateId), ...billed.flatMap((l) => l.taxes.map((t) => t.rateId))])];
   return ids.flatMap((id) => {
     const now = fee.taxes.find((t) => t.rateId === id);
     const before = billed.flatMap((l) => l.taxes.filter((t) => t.rateId === id));
     const proto = now ?? before[0]!;
-    const amount = (now?.amount ?? ZERO).minus(sum(before.map((t) => t.amount)));
+    const amount = roundMoney((now?.amount ?? ZERO).minus(sum(before.map((t) => t.amount))), currency, mode);
     const base = (now?.base ?? ZERO).minus(sum(before.map((t) => t.base)));
     return amount.eq(ZERO) && base.eq(ZERO) ? [] : [{ ...proto, base, amount }];
   });
