@@ -6,6 +6,7 @@ import { loadCatalog } from '../../../config/catalog-load.js';
 import type { Catalog, Customer } from '../../../config/catalog-schema.js';
 import { localParts, parseInstant } from '../../../rating/calendar.js';
 import { customerPeriod, rateCustomer, subscribersOf } from '../../../rating/rate.js';
+import type { RatedInvoice } from '../../../rating/fee.js';
 import type { CustomerUsage, UsageRow } from '../../../rating/usage.js';
 import { usageSql } from '../../../store/embedded/usage-sql.js';
 import type { Branding, DailyUsage, InvoiceDocument, Party } from '../../document.js';
@@ -55,12 +56,12 @@ export const LOGO_DATA_URI = `data:image/png;base64,${logoPng().toString('base64
 const HOUR = 3_600_000;
 const GB = 1_000_000_000n;
 
-const FUNKWERK: Party = {
+export const FUNKWERK: Party = {
   legalName: 'Funkwerk Netz GmbH', tradingName: 'Funkwerk', taxIds: ['DE811907980'], companyId: 'HRB 201234 (AG München)',
   address: { lines: ['Seestraße 4'], postalCode: '83684', city: 'Tegernsee', countryCode: 'DE' },
   endpoint: { scheme: '9930', id: 'DE811907980' }, email: 'rechnung@funkwerk.example', phone: '+49 8022 123456',
 };
-const FUNKWERK_BRAND: Branding = {
+export const FUNKWERK_BRAND: Branding = {
   logo: 'logo.png', primaryColor: '#0b5394', accentColor: '#e69138',
   paymentInstructions: ['Bank transfer to Funkwerk Netz GmbH', 'IBAN DE89 3704 0044 0532 0130 00 · BIC COBADEFFXXX', 'Reference: your invoice number'],
   iban: 'DE89370400440532013000', bic: 'COBADEFFXXX', footer: 'Funkwerk Netz GmbH · Geschäftsführer: M. Huber · HRB 201234 AG München',
@@ -129,14 +130,17 @@ function customer(cat: Catalog, id: string): Customer {
   return c;
 }
 
+/** A fixture customer rated for 2025-12 over the made-up usage (gbPerDay on average), with its daily usage. */
+export function ratedGolden(id: string, gbPerDay: bigint): { c: Customer; inv: RatedInvoice; daily: DailyUsage[] } {
+  const cat = loadCatalog(CATALOG_FILES);
+  const c = customer(cat, id);
+  const usage = usageFor(c, '2025-12', gbPerDay);
+  return { c, inv: rateCustomer(cat, c, '2025-12', usage), daily: dailyUsageOf(usage, c.timezone) };
+}
+
 /** Every golden document, in a fixed order. */
 export function goldenCases(): GoldenCase[] {
-  const cat = loadCatalog(CATALOG_FILES);
-  const rated = (id: string, gbPerDay: bigint) => {
-    const c = customer(cat, id);
-    const usage = usageFor(c, '2025-12', gbPerDay);
-    return { c, inv: rateCustomer(cat, c, '2025-12', usage), daily: dailyUsageOf(usage, c.timezone) };
-  };
+  const rated = (id: string, gbPerDay: bigint) => ratedGolden(id, gbPerDay);
   const de = rated('C-DE-0042', 14n);
   const at = rated('C-AT-0007', 1400n);
   const jp = rated('C-JP-0815', 9n);

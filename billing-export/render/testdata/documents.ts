@@ -1,0 +1,32 @@
+// Documents for the renderer tests beyond the goldens: edits of a golden document and long or awkward ones.
+import { sum } from '../../../rating/money.js';
+import type { DocumentLine, InvoiceDocument } from '../../document.js';
+import { goldenCases } from './golden-cases.js';
+
+let cached: ReturnType<typeof goldenCases> | undefined;
+
+/** A golden document by case name (built once per test file). */
+export function golden(name: string): InvoiceDocument {
+  cached ??= goldenCases();
+  const c = cached.find((x) => x.name === name);
+  if (!c) throw new Error(`no golden case ${name}`);
+  return c.doc;
+}
+
+/** The document with its lines repeated to `count` lines (renumbered), totals kept consistent: a long invoice. */
+export function longDocument(base: InvoiceDocument, count: number): InvoiceDocument {
+  const lines: DocumentLine[] = [];
+  for (let i = 0; i < count; i++) {
+    const l = base.lines[i % base.lines.length]!;
+    lines.push({ ...l, lineNo: i + 1, description: `${l.description} #${i + 1}` });
+  }
+  const subtotal = sum(lines.map((l) => l.net));
+  const taxes = base.taxes.map((t) => {
+    const mine = lines.flatMap((l) => l.taxes.filter((x) => x.rateId === t.rateId));
+    return { ...t, base: sum(mine.map((x) => x.base)), amount: sum(mine.map((x) => x.amount)) };
+  });
+  const taxTotal = sum(taxes.map((t) => t.amount));
+  const total = subtotal.plus(taxTotal);
+  const applied = sum(base.credits.map((c) => c.applied));
+  return { ...base, lines, subtotal, taxes, taxTotal, total, amountDue: total.minus(applied) };
+}
