@@ -34,6 +34,7 @@ export interface BillRunFlags extends CatalogFlags {
 
 export interface BillScheduleFlags extends CatalogFlags {
   store: 'embedded' | 'influx';
+  batch?: string;
   once?: boolean;
   now?: string;
 }
@@ -68,6 +69,12 @@ export function loadCatalogFor(config: Config, flags: CatalogFlags): Catalog {
   return loadCatalog({ plans, customers });
 }
 
+function parseBatch(batch: string | undefined): number | undefined {
+  const n = batch === undefined ? undefined : Number(batch);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1 || n > 10_000)) throw new FlagError('--batch', `"${batch}" (expected an integer from 1 to 10000)`);
+  return n;
+}
+
 /** A sync pause for the kill and concurrency tests (WISPMETER_TEST_STEP_DELAY_MS), so a kill can land mid-run. */
 function testHooks(): ((step: 'drafted' | 'finalized', count: number) => void) | undefined {
   const delay = Number(process.env.WISPMETER_TEST_STEP_DELAY_MS ?? 0);
@@ -82,8 +89,7 @@ function testHooks(): ((step: 'drafted' | 'finalized', count: number) => void) |
 
 export async function runBillRun(flags: BillRunFlags): Promise<void> {
   if (!PERIOD.test(flags.period)) throw new FlagError('--period', `not a billing period: "${flags.period}" (expected YYYY-MM, e.g. 2025-12)`);
-  const batchSize = flags.batch === undefined ? undefined : Number(flags.batch);
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)) throw new FlagError('--batch', `"${flags.batch}" (expected an integer from 1 to 10000)`);
+  const batchSize = parseBatch(flags.batch);
   const config = resolveConfig(flags);
   const catalog = loadCatalogFor(config, flags);
   const logger = createLogger({ level: flags.logLevel ?? 'warn', pretty: config.log.pretty });
@@ -153,6 +159,7 @@ function formatDryRun(report: BillingRunReport, format: 'table' | 'json'): strin
 }
 
 export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
+  const batchSize = parseBatch(flags.batch);
   const config = resolveConfig(flags);
   const billing = billingConfig(config, flags);
   const catalog = loadCatalogFor(config, flags);
@@ -166,7 +173,8 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
   const logger = createLogger({ level: flags.logLevel ?? (flags.once ? 'warn' : config.log.level), pretty: config.log.pretty });
   const store = openUsageStore(config, flags.store, logger);
   const ledger = Ledger.open(ledgerPath(config));
-  const deps = { ledger, store, catalog, billing, log: logger, now: clock };
+  const onStep = testHooks();
+  const deps = { ledger, store, catalog, billing, log: logger, now: clock, ...(onStep ? { onStep } : {}), ...(batchSize ? { batchSize } : {}) };
   try {
     if (flags.once) {
       const r = await billDue(deps, new SchedulerLease(ledger, leaseHolderId(), billing.schedule.leaseMs));

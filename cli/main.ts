@@ -108,6 +108,7 @@ catalogOptions(commonOptions(
 ))
   .option('--once', 'bill what is due now, then exit (exit 3 when another scheduler holds the lease)')
   .option('--now <instant>', 'with --once: the instant to bill as of, e.g. 2026-01-01T06:00:00Z')
+  .option('--batch <n>', 'invoices finalized per transaction (default 100)')
   .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))
   .action(async (flags) => {
     const { runBillSchedule } = await import('./bill.js');

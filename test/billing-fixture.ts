@@ -34,7 +34,7 @@ export interface BillingWorld {
 
 /** Customers C-0001… on plan "home" since 2025-06-01, alternating Chicago and UTC; the first has a 10.00 credit. */
 export function writeBillingWorld(dir: string, customers: number, extraBilling = ''): BillingWorld {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(join(dir, 'data'), { recursive: true });
   const ids = Array.from({ length: customers }, (_, i) => `C-${String(i + 1).padStart(4, '0')}`);
   const subscriber = (id: string) => `${id.toLowerCase()}@wisp`;
   const customerYaml = ids.map((id, i) => [

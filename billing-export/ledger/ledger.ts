@@ -1,5 +1,7 @@
 // The invoice ledger: one SQLite file holding billing runs, drafts, finalized invoices and credit notes (with their
 // canonical document), gap-free number series, one-off charges waiting for a run, payments and delivery attempts.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Customer } from '../../config/catalog-schema.js';
 import { localParts } from '../../rating/calendar.js';
@@ -115,6 +117,7 @@ export class Ledger {
   static open(path: string, options: LedgerOptions = {}): Ledger {
     let db: Database.Database;
     try {
+      if (!options.readOnly) mkdirSync(dirname(path), { recursive: true });
       db = new Database(path, options.readOnly ? { readonly: true, fileMustExist: true } : {});
     } catch (err) {
       throw new Error(`ledger ${path}: cannot open the SQLite file`, { cause: err });

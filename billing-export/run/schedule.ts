@@ -59,6 +59,10 @@ export interface ScheduleDeps {
   log: Logger;
   /** The clock; tests pin it with --now. */
   now: () => Date;
+  /** Invoices finalized per transaction (default 100). */
+  batchSize?: number;
+  /** Called after each committed step of a run, once the lease is renewed (tests kill the process here). */
+  onStep?: (step: 'drafted' | 'finalized', count: number) => void;
 }
 
 export type TickResult = { status: 'billed'; runs: BillingRunReport[] } | { status: 'busy'; holder: string; expiresAt: number };
@@ -89,9 +93,10 @@ export async function billDue(deps: ScheduleDeps, lease: SchedulerLease): Promis
       runs.push(await runBilling(
         { store: deps.store, catalog: deps.catalog, billing: deps.billing, log: deps.log, ledger: deps.ledger, now: deps.now },
         {
-          period, customerIds, trigger: 'schedule',
-          onStep: () => {
+          period, customerIds, trigger: 'schedule', ...(deps.batchSize ? { batchSize: deps.batchSize } : {}),
+          onStep: (step, count) => {
             if (!lease.renew(deps.now().getTime())) throw new Error('schedule: the scheduler lease was lost (another scheduler took over); stopping');
+            deps.onStep?.(step, count);
           },
         },
       ));
