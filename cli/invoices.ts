@@ -1,10 +1,10 @@
 // `wispmeter invoices list|show|export|credit`: the ledger's finalized documents, rendered from what was stored.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { type InvoiceBalance, Ledger } from '../billing-export/ledger/ledger.js';
 import { creditNoteLines, type CreditSpec } from '../billing-export/run/credit-note.js';
-import { renderCsv, renderHtml, renderPdf, renderQuickBooksCsv, renderUbl, renderXeroCsv } from '../billing-export/run/document-port.js';
+import { renderCsv, renderHtml, renderPdf, renderQuickBooksCsv, renderUbl, renderXeroCsv } from '../billing-export/render/index.js';
 import { DECIMAL_TEXT, dec, formatMoney } from '../rating/money.js';
 import { billingConfig, type CatalogFlags, ledgerPath, loadCatalogFor } from './bill.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
@@ -68,7 +68,7 @@ export function runInvoicesShow(number: string, flags: CommonFlags & { format: '
     if (!row) throw new Error(`invoices show: no finalized invoice or credit note numbered ${number} (see \`wispmeter invoices list\`)`);
     if (flags.format === 'json') {
       // Exactly the stored canonical document: what every renderer renders.
-      process.stdout.write(`${row.document_json!}\n`);
+      process.stdout.write(row.document_json!);
       return;
     }
     const doc = ledger.document(number);
@@ -100,6 +100,7 @@ export async function runInvoicesExport(numbers: string[], flags: InvoicesExport
   const ledger = openExisting(flags);
   try {
     const docs = numbers.map((n) => ({ n, doc: ledger.document(n), json: ledger.row(n)!.document_json! }));
+    const logo = (doc: InvoiceDocument) => (doc.branding.logo ? { logoDataUri: logoDataUri(doc.branding.logo) } : {});
     mkdirSync(flags.out, { recursive: true });
     const written: string[] = [];
     const write = (name: string, content: string | Buffer) => {
@@ -109,13 +110,13 @@ export async function runInvoicesExport(numbers: string[], flags: InvoicesExport
     };
     switch (flags.format) {
       case 'json':
-        for (const d of docs) write(`${d.n}.json`, `${d.json}\n`);
+        for (const d of docs) write(`${d.n}.json`, d.json);
         break;
       case 'html':
-        for (const d of docs) write(`${d.n}.html`, renderHtml(d.doc, {}));
+        for (const d of docs) write(`${d.n}.html`, renderHtml(d.doc, logo(d.doc)));
         break;
       case 'pdf':
-        for (const d of docs) write(`${d.n}.pdf`, await renderPdf(d.doc, {}));
+        for (const d of docs) write(`${d.n}.pdf`, await renderPdf(d.doc, logo(d.doc)));
         break;
       case 'ubl':
         for (const d of docs) write(`${d.n}.xml`, renderUbl(d.doc));
@@ -137,6 +138,17 @@ export async function runInvoicesExport(numbers: string[], flags: InvoicesExport
     process.stdout.write(`${written.join('\n')}\n`);
   } finally {
     ledger.close();
+  }
+}
+
+/** The letterhead logo (a PNG or JPEG path from the billing config) as a data: URI the renderers embed. */
+function logoDataUri(file: string): string {
+  const type = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' }[extname(file).toLowerCase()];
+  if (!type) throw new Error(`invoices export: logo ${file} is not a .png or .jpg file (billing.branding.logo)`);
+  try {
+    return `data:${type};base64,${readFileSync(file).toString('base64')}`;
+  } catch (err) {
+    throw new Error(`invoices export: cannot read the logo ${file} (billing.branding.logo): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 
