@@ -91,11 +91,11 @@ export function buyerOf(c: Customer, seller: Party): InvoiceDocument['buyer'] {
 
 /**
  * NOTE: a customer with only the free-text address keeps it as one street line; its country is taken from the tax
- * jurisdiction ("US-TX" → US, region TX) and, when that is no country code, the seller's. Add `postalAddress` to
+ * jurisdiction ("US-TX" or "US-TX-MARFA" → US, region TX) and, when that is no country code, the seller's. Add `postalAddress` to
  * the catalog for a clean address block and a Peppol invoice.
  */
 function addressFromText(c: Customer, seller: Party): PostalAddress {
-  const m = /^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?$/.exec(c.tax.jurisdiction);
+  const m = /^([A-Z]{2})(?:-([A-Z0-9]{1,3}))?(?:-[A-Za-z0-9-]+)?$/.exec(c.tax.jurisdiction);
   return {
     lines: c.address.trim() === '' ? [] : [c.address.trim()],
     ...(m?.[2] ? { region: m[2] } : {}),
