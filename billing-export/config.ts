@@ -3,6 +3,11 @@ import { z } from 'zod';
 
 const nonEmpty = z.string().min(1);
 
+/** A string of a given shape; a refinement, so the loader quotes the bad value beside the message. */
+function matching(pattern: RegExp, message: string) {
+  return z.string().refine((s) => pattern.test(s), { message });
+}
+
 /** IANA zone name the runtime knows (Intl). */
 const zone = z.string().refine((tz) => {
   try {
@@ -24,6 +29,8 @@ export const numberFormat = z.string().refine((f) => {
   return seq.length === 1 && !/[{}]/.test(rest);
 }, { message: 'not a number format (expected text with {YYYY}, {YY}, {MM} and one {seq:0N}, e.g. "INV-{YYYY}-{seq:06}")' });
 
+const seriesText = (format: string) => format.replace(/\{seq(:0\d)?\}/, '').replace(/[-_/.\s]+$/, '');
+
 export const partySchema = z.strictObject({
   /** Registered (legal) name. */
   legalName: nonEmpty,
@@ -37,7 +44,7 @@ export const partySchema = z.strictObject({
     /** State, province or region. */
     region: nonEmpty.optional(),
     /** ISO 3166-1 alpha-2, e.g. "US", "DE". */
-    countryCode: z.string().regex(/^[A-Z]{2}$/, { message: 'not a country code (expected ISO 3166-1 alpha-2 such as "US" or "DE")' }),
+    countryCode: matching(/^[A-Z]{2}$/, 'not a country code (expected ISO 3166-1 alpha-2 such as "US" or "DE")'),
   }),
   /** VAT/GST/sales-tax ids, the one used for invoicing first. */
   taxIds: z.array(nonEmpty).default([]),
@@ -49,7 +56,7 @@ export const partySchema = z.strictObject({
   phone: nonEmpty.optional(),
 });
 
-const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, { message: 'not a colour (expected "#RRGGBB", e.g. "#0b5394")' });
+const color = matching(/^#[0-9a-fA-F]{6}$/, 'not a colour (expected "#RRGGBB", e.g. "#0b5394")');
 
 export const brandingSchema = z.strictObject({
   /** PNG or JPEG logo, relative to this config file. */
@@ -64,8 +71,8 @@ export const brandingSchema = z.strictObject({
   footer: nonEmpty.optional(),
 });
 
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'not a time of day (expected "HH:MM", 00:00 to 23:59)' });
-const periodLabel = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'not a billing period (expected YYYY-MM, e.g. 2025-12)' });
+const clockTime = matching(/^([01]\d|2[0-3]):[0-5]\d$/, 'not a time of day (expected "HH:MM", 00:00 to 23:59)');
+const periodLabel = matching(/^\d{4}-(0[1-9]|1[0-2])$/, 'not a billing period (expected YYYY-MM, e.g. 2025-12)');
 
 export const billingSchema = z.strictObject({
   /** The seller on every invoice and credit note. */
@@ -77,6 +84,8 @@ export const billingSchema = z.strictObject({
   numbering: z.strictObject({
     invoice: numberFormat.default('INV-{YYYY}-{seq:06}'),
     creditNote: numberFormat.default('CN-{YYYY}-{seq:06}'),
+  }).refine((n) => seriesText(n.invoice) !== seriesText(n.creditNote), {
+    path: ['creditNote'], message: 'same series as numbering.invoice (expected a different prefix, e.g. "CN-{YYYY}-{seq:06}")',
   }).default({ invoice: 'INV-{YYYY}-{seq:06}', creditNote: 'CN-{YYYY}-{seq:06}' }),
   /** Due date = issue date + this many days. */
   paymentTermsDays: z.number().int().min(0).max(365).default(30),

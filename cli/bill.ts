@@ -91,13 +91,14 @@ export async function runBillRun(flags: BillRunFlags): Promise<void> {
   if (!PERIOD.test(flags.period)) throw new FlagError('--period', `not a billing period: "${flags.period}" (expected YYYY-MM, e.g. 2025-12)`);
   const batchSize = parseBatch(flags.batch);
   const config = resolveConfig(flags);
+  // Checked before anything is opened: a run without a seller and numbering cannot finalize.
+  const billing = flags.dryRun ? config.billing ?? dryRunBilling() : billingConfig(config, flags);
   const catalog = loadCatalogFor(config, flags);
   const logger = createLogger({ level: flags.logLevel ?? 'warn', pretty: config.log.pretty });
   const store = openUsageStore(config, flags.store, logger);
   try {
     if (flags.dryRun) {
       // Reads the ledger (what is already invoiced, credits, late usage) but never writes or creates it.
-      const billing = config.billing ?? dryRunBilling();
       const { reader, close } = openLedgerForReading(ledgerPath(config));
       try {
         const report = await runBilling({ store, catalog, billing, log: logger, ledger: { reader } }, { period: flags.period, customerIds: flags.customer });
@@ -107,7 +108,6 @@ export async function runBillRun(flags: BillRunFlags): Promise<void> {
       }
       return;
     }
-    const billing = billingConfig(config, flags);
     const ledger = Ledger.open(ledgerPath(config));
     try {
       const report = await runBilling({ store, catalog, billing, log: logger, ledger }, { period: flags.period, customerIds: flags.customer, batchSize, onStep: testHooks() });
