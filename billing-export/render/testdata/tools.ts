@@ -1,7 +1,7 @@
-// The real tools the renderer tests run (xmllint, pdftotext, pdftoppm, pdfinfo): found, or a failure naming the Debian package.
+// The real tools the renderer tests run (xmllint and poppler's pdftotext, pdftoppm, pdfinfo, pdffonts): found, or a failure naming the Debian package.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 
-const PACKAGES = { xmllint: 'libxml2-utils', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', pdfinfo: 'poppler-utils' } as const;
+const PACKAGES = { xmllint: 'libxml2-utils', pdftotext: 'poppler-utils', pdftoppm: 'poppler-utils', pdfinfo: 'poppler-utils', pdffonts: 'poppler-utils' } as const;
 export type Tool = keyof typeof PACKAGES;
 
 /** Runs a tool; a missing tool fails with the package to install (the tests never skip). */
