@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine, then runs every test.
 # Debian packages: influxdb (influxd), freeradius-utils (radclient), freeradius (benchmark peer),
-# victoria-metrics (a real /api/v2/write server), softflowd (a real NetFlow/IPFIX exporter).
+# victoria-metrics (a real /api/v2/write server), softflowd (a real NetFlow/IPFIX exporter),
+# libxml2-utils (xmllint: UBL schema checks), poppler-utils (pdftotext, pdftoppm: PDF checks),
+# fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in invoice PDFs).
 # npm: the locked dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +14,10 @@ command -v radclient >/dev/null || need+=(freeradius-utils)
 command -v freeradius >/dev/null || [ -x /usr/sbin/freeradius ] || need+=(freeradius)
 command -v victoria-metrics >/dev/null || [ -x /usr/bin/victoria-metrics ] || need+=(victoria-metrics)
 command -v softflowd >/dev/null || [ -x /usr/sbin/softflowd ] || need+=(softflowd)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2
