@@ -1,11 +1,11 @@
 // The PDF invoice, read back with poppler: its text (pdftotext), pages (pdfinfo), fonts (pdffonts) and pixels (pdftoppm),
 // so a broken layout, a blank page or a missing line shows; and the same document gives the same bytes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
-import { renderPdf } from '../billing-export/render/index.js';
+import { FONT_FILES, renderPdf } from '../billing-export/render/index.js';
 import { formatAmount } from '../billing-export/render/format.js';
 import { golden, longDocument } from '../billing-export/render/testdata/documents.js';
 import { goldenCases, LOGO_DATA_URI } from '../billing-export/render/testdata/golden-cases.js';
@@ -62,6 +62,9 @@ describe('PDF invoice', () => {
   });
 
   it('embeds its fonts (DejaVu; IPA Gothic for Japanese) so it prints the same everywhere', async () => {
+    for (const [file, pkg] of [[FONT_FILES.sans, 'fonts-dejavu-core'], [FONT_FILES.cjk, 'fonts-ipafont-gothic']] as const) {
+      expect(existsSync(file), `${file} is missing: apt-get install ${pkg} (scripts/test.sh installs it)`).toBe(true);
+    }
     const list = run('pdffonts', [save(await renderPdf(golden('jp-invoice')))]).stdout.toString();
     const rows = list.split('\n').slice(2).filter((r) => r.trim());
     expect(rows.map((r) => r.split(/\s+/)[0]!.replace(/^[A-Z]{6}\+/, '')).sort()).toEqual(['DejaVuSans', 'DejaVuSans-Bold', 'DejaVuSansMono', 'IPAGothic']);
