@@ -129,7 +129,7 @@ async function prepareDraft(deps: BillingRunDeps, reader: LedgerReader, c: Custo
   const usage = await readCustomerUsage(deps.store, withCharges, p, usageStepFor(deps.catalog, withCharges, p), usagePerSourceFor(deps.catalog, withCharges, p));
   const rated = rateCustomer(deps.catalog, withCharges, period, usage, { creditBalances: reader.creditBalances(c.id) });
   const adjustments = await lateUsageAdjustments(deps.store, deps.catalog, c, rated.period.from, deps.billing.lateUsageLookback, reader);
-  return { rated, adjustments, dailyUsage: dailyUsage(usage, c.timezone) };
+  return { rated, adjustments, dailyUsage: dailyUsage(usage, p, c.timezone) };
 }
 
 /**
