@@ -111,7 +111,8 @@ export async function runBillRun(flags: BillRunFlags): Promise<void> {
     const ledger = Ledger.open(ledgerPath(config));
     try {
       const report = await runBilling({ store, catalog, billing, log: logger, ledger }, { period: flags.period, customerIds: flags.customer, batchSize, onStep: testHooks() });
-      for (const id of new Set(report.finalized.map((f) => f.customerId))) allocateUnapplied(ledger, id, new Date());
+      // Money already on account (prepayments, overpayments) settles the new invoices.
+      allocateUnapplied(ledger, new Set(report.finalized.map((f) => f.customerId)), new Date());
       process.stdout.write(`${formatReport(report, flags.format)}\n`);
     } finally {
       ledger.close();

@@ -198,7 +198,7 @@ describe('billing runs into the ledger', () => {
     }
   });
 
-  it('payments: idempotent by reference, the named invoice first, then oldest first; the rest waits on account', () => {
+  it('payments: idempotent by reference, the named invoice first, then oldest first; the rest waits on account', async () => {
     const ledger = Ledger.open(world.ledger);
     const now = new Date('2026-02-20T12:00:00Z');
     try {
@@ -222,8 +222,12 @@ describe('billing runs into the ledger', () => {
       const c1 = ledger.balances({ customerId: 'C-0001' });
       expect(c1.map((b) => [b.number, b.status, b.balance.toString()])).toEqual([['INV-2026-000001', 'partly_paid', '19.46'], ['INV-2026-000006', 'open', '129.46']]);
       expect(customerBalances(ledger, 'C-0005')[0]!.onAccount.toString()).toBe('91.08');
-      // Money on account settles the next invoice once it is finalized.
-      expect(allocateUnapplied(ledger, 'C-0005', now)).toEqual([]);
+      // Money on account waits for the next invoice, and settles it once it is finalized.
+      expect(allocateUnapplied(ledger, ['C-0005'], now)).toEqual([]);
+      const feb = await bill(world, '2026-02', { now: '2026-03-02T15:00:00Z', customerIds: ['C-0005'] });
+      const settled = allocateUnapplied(ledger, ['C-0005'], now);
+      expect(settled.map((a) => [a.invoiceNumber, a.amount.toString()])).toEqual([[feb.finalized[0]!.number, '91.08']]);
+      expect(customerBalances(ledger, 'C-0005')[0]!.onAccount.toString()).toBe('0');
       // An allocation is a fact: the database refuses to change it.
       expect(() => ledger.db.prepare("UPDATE payment_allocation SET amount = '1'").run()).toThrow(/cannot be changed/);
       expect(() => ledger.db.prepare('DELETE FROM payment').run()).toThrow(/cannot be changed/);

@@ -52,16 +52,18 @@ export function importPayments(ledger: Ledger, payments: readonly PaymentInput[]
 }
 
 /**
- * Allocates money of the customer's payments that is still unallocated to their open invoices, oldest first (run
- * after invoices are finalized, so a prepayment or overpayment settles the next invoice).
+ * Allocates money still unallocated on the customers' payments to their open invoices, oldest first, in one
+ * transaction (run after invoices are finalized, so a prepayment or overpayment settles the next invoice).
  */
-export function allocateUnapplied(ledger: Ledger, customerId: string, now: Date): { invoiceNumber: string; amount: Dec }[] {
+export function allocateUnapplied(ledger: Ledger, customerIds: Iterable<string>, now: Date): { customerId: string; invoiceNumber: string; amount: Dec }[] {
+  const paymentsOf = ledger.db.prepare('SELECT * FROM payment WHERE customer_id = ? ORDER BY received_on, id');
   return ledger.write(() => {
-    const out: { invoiceNumber: string; amount: Dec }[] = [];
-    const payments = ledger.db.prepare('SELECT * FROM payment WHERE customer_id = ? ORDER BY received_on, id').all(customerId) as PaymentRow[];
-    for (const p of payments) {
-      const left = unallocatedOf(ledger, p.id, dec(p.amount));
-      if (left.gt(ZERO)) out.push(...allocate(ledger, { id: p.id, customerId, currency: p.currency, amount: left }, now));
+    const out: { customerId: string; invoiceNumber: string; amount: Dec }[] = [];
+    for (const customerId of customerIds) {
+      for (const p of paymentsOf.all(customerId) as PaymentRow[]) {
+        const left = unallocatedOf(ledger, p.id, dec(p.amount));
+        if (left.gt(ZERO)) out.push(...allocate(ledger, { id: p.id, customerId, currency: p.currency, amount: left }, now).map((a) => ({ customerId, ...a })));
+      }
     }
     return out;
   });
