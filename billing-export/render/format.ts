@@ -1,6 +1,6 @@
 // Text forms shared by the renderers: local dates of a period, money with digit grouping, quantities and byte counts.
 import { localParts } from '../../rating/calendar.js';
-import { type Dec, dec, formatMoney, roundTo, ZERO } from '../../rating/money.js';
+import { type Dec, dec, formatMoney, minorUnits, roundTo, ZERO } from '../../rating/money.js';
 
 /** The local calendar day of an instant in a zone, YYYY-MM-DD. */
 export function localDate(instant: string | number, timezone: string): string {
@@ -25,6 +25,15 @@ export function formatAmount(amount: Dec, currency: string): string {
   const [int, frac] = (negative ? text.slice(1) : text).split('.') as [string, string | undefined];
   const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${negative && !amount.eq(ZERO) ? '−' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''}`;
+}
+
+/** A unit price for reading: at least the currency's digits, more when rating priced finer ("2.50", "0.023603", "12.5" JPY). */
+export function formatPrice(price: Dec, currency: string): string {
+  const exact = price.abs().toFixed();
+  const dot = exact.indexOf('.');
+  const dp = Math.max(minorUnits(currency), dot < 0 ? 0 : exact.length - dot - 1);
+  const [int, frac] = price.abs().toFixed(dp).split('.') as [string, string | undefined];
+  return `${price.lt(ZERO) ? '−' : ''}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac !== undefined ? `.${frac}` : ''}`;
 }
 
 /** A quantity for reading: at most `dp` decimals (the exact value stays in JSON and UBL). */

@@ -1,7 +1,7 @@
 // The invoice as one self-contained HTML file: branded letterhead, lines, taxes, usage chart (inline SVG) and evidence appendix.
 import { type Dec, dec, ZERO } from '../../rating/money.js';
 import type { DailyUsage, DocumentLine, InvoiceDocument, Party } from '../document.js';
-import { formatAmount, formatBytes, formatDecimal, formatQuantity, groupDigits, niceCeiling, percentOf, periodDays, taxLabel } from './format.js';
+import { formatAmount, formatBytes, formatPrice, formatQuantity, groupDigits, niceCeiling, percentOf, periodDays, taxLabel } from './format.js';
 
 export interface HtmlOptions {
   /** The logo as a data: URI (PNG or JPEG), embedded so the file stands alone; no logo when absent. */
@@ -159,7 +159,7 @@ function lineRow(doc: InvoiceDocument, l: DocumentLine): string {
       <td>${h(l.description)}<div class="calc">${detail.map(h).join('<br>')}</div></td>
       <td class="num">${h(formatQuantity(l.quantity))}</td>
       <td>${h(l.unit)}</td>
-      <td class="num">${h(formatDecimal(l.unitPrice))}${l.prices === 'inclusive' ? ' <abbr title="tax included">incl.</abbr>' : ''}</td>
+      <td class="num">${h(formatPrice(l.unitPrice, doc.currency))}${l.prices === 'inclusive' ? ' <abbr title="tax included">incl.</abbr>' : ''}</td>
       <td class="num">${h(tax)}</td>
       <td class="num">${h(formatAmount(l.prices === 'inclusive' ? l.amount : l.net, doc.currency))}</td>
     </tr>`;

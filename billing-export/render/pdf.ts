@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import { type Dec, dec, ZERO } from '../../rating/money.js';
 import type { DocumentLine, InvoiceDocument, Party } from '../document.js';
-import { formatAmount, formatBytes, formatDecimal, formatQuantity, groupDigits, niceCeiling, percentOf, periodDays, taxLabel } from './format.js';
+import { formatAmount, formatBytes, formatPrice, formatQuantity, groupDigits, niceCeiling, percentOf, periodDays, taxLabel } from './format.js';
 import { documentTitle, safeColor } from './html.js';
 
 export interface PdfOptions {
@@ -144,7 +144,8 @@ class PdfWriter {
     this.font(o.face ?? 'sans', s);
     this.pdf.fontSize(o.size ?? 9).fillColor(o.color ?? INK);
     this.pdf.text(s, x, y, { width: o.width, align: o.align ?? 'left', lineGap: 1 });
-    return this.pdf.heightOfString(s, { width: o.width, lineGap: 1 });
+    // pdfkit leaves its cursor under the text: the height without laying the text out a second time.
+    return this.pdf.y - y;
   }
 
   private measure(s: string, width: number, face: Face = 'sans', size = 9): number {
@@ -261,7 +262,7 @@ class PdfWriter {
     const detail = [days.start === days.end ? days.start : `${days.start} to ${days.end}`, ...l.calculation, ...(l.adjusts ? [`late usage of ${l.adjusts.invoiceNumber}`] : [])].join('\n');
     const tax = l.taxes.length > 0 ? l.taxes.map((t) => `${percentOf(t.rate)} %`).join(' + ') : d.reverseCharge ? 'RC' : l.taxExemptionReason ? 'exempt' : '—';
     const cells = [
-      String(l.lineNo), l.description, formatQuantity(l.quantity), l.unit, `${formatDecimal(l.unitPrice)}${l.prices === 'inclusive' ? ' incl.' : ''}`, tax,
+      String(l.lineNo), l.description, formatQuantity(l.quantity), l.unit, `${formatPrice(l.unitPrice, d.currency)}${l.prices === 'inclusive' ? ' incl.' : ''}`, tax,
       formatAmount(l.prices === 'inclusive' ? l.amount : l.net, d.currency),
     ];
     const descW = this.cols[1]!.w - 4;
