@@ -137,11 +137,11 @@ function formatReport(report: BillingRunReport, format: 'table' | 'json'): strin
     return JSON.stringify({
       run: report.runId, period: report.period,
       finalized: report.finalized.map((f) => ({ number: f.number, customerId: f.customerId, total: formatMoney(f.total, f.currency), amountDue: formatMoney(f.amountDue, f.currency), currency: f.currency })),
-      alreadyInvoiced: report.skipped,
+      alreadyInvoiced: report.skipped, nothingToBill: report.empty,
     }, null, 2);
   }
   const lines = report.finalized.map((f) => `${f.number}  ${f.customerId}  ${report.period}  ${formatMoney(f.total, f.currency)} ${f.currency}`);
-  lines.push(`run ${report.runId}: ${report.finalized.length} finalized, ${report.skipped.length} already invoiced for ${report.period}`);
+  lines.push(`run ${report.runId}: ${report.finalized.length} finalized, ${report.skipped.length} already invoiced${report.empty.length > 0 ? `, ${report.empty.length} with nothing to bill` : ''} for ${report.period}`);
   return lines.join('\n');
 }
 
@@ -151,7 +151,7 @@ function formatDryRun(report: BillingRunReport, format: 'table' | 'json'): strin
     return JSON.stringify({
       dryRun: true, period: report.period,
       invoices: report.previews.map((p) => ({ ...(invoiceToJson(p.rated) as object), adjustments: p.adjustments.map(adjustmentJson) })),
-      alreadyInvoiced: report.skipped,
+      alreadyInvoiced: report.skipped, nothingToBill: report.empty,
     }, null, 2);
   }
   const out = report.previews.map((p) => [invoiceToTable(p.rated), ...p.adjustments.map((a) => `adjustment (${a.adjusts?.invoiceNumber}): ${a.description}  ${formatMoney(a.amount, p.rated.currency)}`)].join('\n'));

@@ -1,5 +1,5 @@
 // `wispmeter invoices list|show|export|credit`: the ledger's finalized documents, rendered from what was stored.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { type InvoiceBalance, Ledger } from '../billing-export/ledger/ledger.js';
@@ -31,8 +31,9 @@ export interface InvoicesCreditFlags extends CatalogFlags {
 
 /** Opens an existing ledger; listing or exporting from a data dir that was never billed is an error, not an empty file. */
 function openExisting(flags: CommonFlags): Ledger {
-  const config = resolveConfig(flags);
-  return Ledger.open(ledgerPath(config));
+  const path = ledgerPath(resolveConfig(flags));
+  if (!existsSync(path)) throw new Error(`no ledger at ${path} yet (expected one written by \`wispmeter bill run\`; check --config or --data-dir)`);
+  return Ledger.open(path);
 }
 
 function balanceJson(b: InvoiceBalance) {

@@ -48,6 +48,8 @@ export interface BillingRunReport {
   finalized: FinalizedRef[];
   /** Customers whose invoice for the period already existed, with its number. */
   skipped: { customerId: string; number: string }[];
+  /** Customers with nothing to bill for the period (no service, charges or adjustments): no empty invoice is made. */
+  empty: string[];
   /** Dry run only. */
   previews: Preview[];
 }
@@ -55,7 +57,7 @@ export interface BillingRunReport {
 export async function runBilling(deps: BillingRunDeps, options: BillingRunOptions): Promise<BillingRunReport> {
   const now = deps.now ?? (() => new Date());
   const customers = selectCustomers(deps.catalog, options.customerIds);
-  const report: BillingRunReport = { period: options.period, finalized: [], skipped: [], previews: [] };
+  const report: BillingRunReport = { period: options.period, finalized: [], skipped: [], empty: [], previews: [] };
   const reader: LedgerReader = 'reader' in deps.ledger ? deps.ledger.reader : deps.ledger;
   const ledger = 'reader' in deps.ledger ? undefined : deps.ledger;
   const log = deps.log.child({ component: 'billing-run', period: options.period });
@@ -100,6 +102,10 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
         continue;
       }
       const draft = await prepareDraft(deps, reader, c, options.period);
+      if (draft.rated.fees.length === 0 && draft.adjustments.length === 0) {
+        report.empty.push(c.id);
+        continue;
+      }
       if (!ledger) {
         report.previews.push({ rated: draft.rated, adjustments: draft.adjustments });
         continue;

@@ -16,16 +16,26 @@ const MAX_PERIODS = 120;
 const label = (index: number) => `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
 const indexOf = (l: string) => Number(l.slice(0, 4)) * 12 + Number(l.slice(5, 7)) - 1;
 
-/** The croner pattern of a customer's billing moment: minute hour billing-day, every month. */
-export function billingCron(c: Customer, at: string): Cron {
+const crons = new Map<string, Cron>();
+
+/** The croner job of a customer's billing moment: minute hour billing-day, every month, in their zone (paused). */
+export function billingCron(c: Pick<Customer, 'billingDay' | 'timezone'>, at: string): Cron {
   const [hh, mm] = at.split(':').map(Number) as [number, number];
   return new Cron(`${mm} ${hh} ${c.billingDay} * *`, { timezone: c.timezone, paused: true });
+}
+
+/** One paused job per (day, time, zone), only asked for next runs: catch-up asks it once per customer and period. */
+function cachedCron(c: Customer, at: string): Cron {
+  const key = `${c.billingDay} ${at} ${c.timezone}`;
+  let job = crons.get(key);
+  if (!job) crons.set(key, (job = billingCron(c, at)));
+  return job;
 }
 
 /** When a period of the customer is due: the first billing moment at or after the period's end. */
 export function dueAt(c: Customer, period: string, at: string): number {
   const end = billingPeriod(period, c.billingDay, c.timezone).to;
-  const next = billingCron(c, at).nextRun(new Date(end - 1));
+  const next = cachedCron(c, at).nextRun(new Date(end - 1));
   if (!next) throw new Error(`schedule: no billing moment after ${new Date(end).toISOString()} for ${c.id}`);
   return next.getTime();
 }
@@ -113,6 +123,7 @@ export async function billDue(deps: ScheduleDeps, lease: SchedulerLease): Promis
  */
 export class BillingScheduler {
   private readonly jobs: Cron[] = [];
+  private retry: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly lease: SchedulerLease;
@@ -126,14 +137,18 @@ export class BillingScheduler {
     for (const c of this.deps.catalog.customers) patterns.set(`${c.billingDay} ${c.timezone}`, c);
     for (const c of patterns.values()) {
       const job = billingCron(c, this.deps.billing.schedule.at);
-      job.schedule(() => this.tick());
+      job.schedule(() => void this.tick());
+      // Created paused (catch-up only asks paused jobs for their next run): this one must fire.
+      job.resume();
       this.jobs.push(job);
     }
-    // A lease held by another scheduler is retried at this pace, so a standby takes over when the holder dies.
-    const retry = new Cron(`*/${Math.max(1, Math.round(this.deps.billing.schedule.leaseMs / 60_000))} * * * *`, { paused: true });
-    retry.schedule(() => this.tick());
-    this.jobs.push(retry);
-    this.tick();
+    void this.tick();
+  }
+
+  /** The next billing moment the scheduler wakes at, over all its jobs (undefined when it has none running). */
+  nextWake(): Date | undefined {
+    const next = this.jobs.filter((j) => j.isRunning()).map((j) => j.nextRun()).filter((d): d is Date => d !== null);
+    return next.length === 0 ? undefined : new Date(Math.min(...next.map((d) => d.getTime())));
   }
 
   /** Runs one catch-up, after any running one; never two at once in this process. */
@@ -142,7 +157,13 @@ export class BillingScheduler {
       if (this.stopped) return;
       try {
         const r = await billDue(this.deps, this.lease);
-        if (r.status === 'busy') this.deps.log.info({ holder: r.holder, until: new Date(r.expiresAt).toISOString() }, 'another scheduler holds the lease; standing by');
+        if (r.status === 'busy') {
+          this.deps.log.info({ holder: r.holder, until: new Date(r.expiresAt).toISOString() }, 'another scheduler holds the lease; standing by');
+          // Try again once the lease could have expired, so a standby takes over when the holder dies.
+          clearTimeout(this.retry);
+          this.retry = setTimeout(() => void this.tick(), Math.max(1000, r.expiresAt - this.deps.now().getTime() + 1000));
+          this.retry.unref();
+        }
       } catch (err) {
         this.deps.log.error({ err }, 'scheduled billing failed; will retry at the next tick');
       }
@@ -152,6 +173,7 @@ export class BillingScheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.retry);
     for (const j of this.jobs.splice(0)) j.stop();
     await this.running;
   }
