@@ -94,6 +94,8 @@ export async function runBillRun(flags: BillRunFlags): Promise<void> {
   // Checked before anything is opened: a run without a seller and numbering cannot finalize.
   const billing = flags.dryRun ? config.billing ?? dryRunBilling() : billingConfig(config, flags);
   const catalog = loadCatalogFor(config, flags);
+  const unknown = (flags.customer ?? []).filter((id) => !catalog.customers.some((c) => c.id === id));
+  if (unknown.length > 0) throw new FlagError('--customer', `unknown customer ${unknown.map((id) => `"${id}"`).join(', ')} (expected an id from the customers file)`);
   const logger = createLogger({ level: flags.logLevel ?? 'warn', pretty: config.log.pretty });
   const store = openUsageStore(config, flags.store, logger);
   try {

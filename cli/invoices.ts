@@ -5,7 +5,7 @@ import type { InvoiceDocument } from '../billing-export/document.js';
 import { type InvoiceBalance, Ledger } from '../billing-export/ledger/ledger.js';
 import { creditNoteLines, type CreditSpec } from '../billing-export/run/credit-note.js';
 import { renderCsv, renderHtml, renderPdf, renderQuickBooksCsv, renderUbl, renderXeroCsv } from '../billing-export/render/index.js';
-import { DECIMAL_TEXT, dec, formatMoney } from '../rating/money.js';
+import { DECIMAL_TEXT, dec, formatMoney, ZERO } from '../rating/money.js';
 import { billingConfig, type CatalogFlags, ledgerPath, loadCatalogFor } from './bill.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
 
@@ -87,11 +87,11 @@ function documentText(doc: InvoiceDocument, b: InvoiceBalance): string {
     `${doc.buyer.legalName} (${doc.buyer.customerId})   period ${doc.period.label} [${doc.period.from}, ${doc.period.to}) ${doc.period.timezone}`,
   ];
   if (doc.corrects) out.push(`corrects ${doc.corrects.invoiceNumber} of ${doc.corrects.issueDate}: ${doc.corrects.reason}`);
-  for (const l of doc.lines) out.push(`${String(l.lineNo).padStart(3)}  ${l.description}  ${dec(l.quantity.toString()).round(6).toString()} ${l.unit}  ${m(l.amount)}`);
+  for (const l of doc.lines) out.push(`${String(l.lineNo).padStart(3)}  ${l.description}  ${l.quantity.round(6).toString()} ${l.unit}  ${m(l.amount)}`);
   out.push(`subtotal ${m(doc.subtotal)}`);
   for (const t of doc.taxes) out.push(`${t.name} on ${m(t.base)}: ${m(t.amount)}`);
   out.push(`total ${m(doc.total)} ${doc.currency}`);
-  for (const c of doc.credits) if (!dec(c.applied.toString()).eq(dec('0'))) out.push(`credit ${c.creditId} (${c.reason}): −${m(c.applied)}`);
+  for (const c of doc.credits) if (!c.applied.eq(ZERO)) out.push(`credit ${c.creditId} (${c.reason}): −${m(c.applied)}`);
   out.push(`amount due ${m(doc.amountDue)}`);
   if (doc.kind === 'invoice') out.push(`paid ${m(b.paid)}, credited ${m(b.credited)}, balance ${m(b.balance)} (${b.status})`);
   return out.join('\n');
