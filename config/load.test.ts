@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from './load.js';
+import { billingSchema } from '../billing-export/config.js';
 import { configSchema } from './schema.js';
 
 const F = 'wispmeter.yaml';
@@ -197,7 +198,10 @@ describe('parseConfig: valid configs', () => {
     expect(config.catalog).toEqual({ plans: '/etc/fixtures/catalog/plans.yaml', customers: '/etc/fixtures/catalog/customers.yaml' });
     // The sample states the defaults: parsing the sample equals the defaults plus its own radius, metrics and catalog.
     const defaults = configSchema.parse({});
-    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
+    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined, billing: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
+    // Billing: every default stated, beside its own seller, payment instructions and zone.
+    const billing = config.billing!;
+    expect({ ...billing, timezone: 'UTC' }).toEqual(billingSchema.parse({ seller: billing.seller, branding: { paymentInstructions: billing.branding.paymentInstructions } }));
   });
 
   it.each([1, 2])('parses the sample\'s commented influx v%i alternative', (version) => {
