@@ -34,7 +34,7 @@ describe('buildDocument', () => {
     expect(doc.lines.map((l) => l.lineNo)).toEqual(inv.fees.map((_, i) => i + 1));
     expect(doc.lines.map((l) => l.net.toString())).toEqual(inv.fees.map((f) => f.net.toString()));
     expect([doc.subtotal, doc.taxTotal, doc.total, doc.amountDue].map(String)).toEqual([inv.subtotal, inv.taxTotal, inv.total, inv.amountDue].map(String));
-    expect(doc.buyer).toMatchObject({ customerId: 'C-DE-0042', address: { countryCode: 'DE', city: 'Rottach-Egern' }, endpoint: { scheme: 'EM' } });
+    expect(doc.buyer).toMatchObject({ customerId: 'C-DE-0042', address: { countryCode: 'DE', city: 'Rottach-Egern' }, endpoint: { scheme: '9930', id: 'DE298765432' } });
   });
 
   it('numbers adjustments after the fees and adds them into subtotal, tax summary, total and amount due', () => {

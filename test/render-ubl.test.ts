@@ -177,7 +177,9 @@ describe('UBL 2.1', () => {
     expect(xpath(xml, 'CreditNote/BillingReference/InvoiceDocumentReference/ID')).toBe(doc.corrects!.invoiceNumber);
     expect(xpath(xml, 'CreditNote/BillingReference/InvoiceDocumentReference/IssueDate')).toBe(doc.corrects!.issueDate);
     expect(xpath(xml, 'CreditNote/CreditNoteTypeCode')).toBe('381');
-    expect(count(xml, 'PaymentMeans')).toBe(0);
+    // Settlement (refund or credit balance) is the ledger's: "instrument not defined", no payee account.
+    expect(xpath(xml, 'CreditNote/PaymentMeans/PaymentMeansCode')).toBe('1');
+    expect(count(xml, 'PayeeFinancialAccount')).toBe(0);
   });
 
   it('payment means: SEPA credit transfer to the configured IBAN, the invoice number as reference', () => {

@@ -2,6 +2,8 @@
 import { type Dec, dec, ONE, roundMoney, roundTo, ZERO } from '../../rating/money.js';
 import type { DocumentLine } from '../document.js';
 
+const CENT = dec('0.01');
+
 export interface LinePricing {
   /** Negative for a negative line (a discount), so the price is never negative (EN 16931 BR-27). */
   quantity: Dec;
@@ -27,7 +29,9 @@ export function linePricing(line: DocumentLine, currency: string, quantityDecima
   const magnitude = roundTo(line.quantity.abs(), quantityDecimals, 'HALF_UP');
   const quantity = magnitude.times(sign);
   const price = unitNet.abs();
-  if (decimalsOf(price) <= quantityDecimals && roundMoney(quantity.times(price), currency, 'HALF_UP').eq(line.net)) {
+  // Peppol R120 allows 0.02 whatever the currency; within a cent, and rounding to the net, is itemized.
+  const product = quantity.times(price);
+  if (decimalsOf(price) <= quantityDecimals && product.minus(line.net).abs().lte(CENT) && roundMoney(product, currency, 'HALF_UP').eq(line.net)) {
     return { quantity, price, baseQuantity: ONE, itemized: true };
   }
   if (magnitude.eq(ZERO)) return { quantity: sign, price: line.net.abs(), baseQuantity: ONE, itemized: false };

@@ -56,6 +56,10 @@ export function peppolObstacles(doc: InvoiceDocument): string[] {
   if (compound.length > 0 && multi.length === 0) out.push(`line ${compound.map((l) => l.lineNo).join(', ')} has a compound tax, which EN 16931 cannot express`);
   if (!doc.seller.endpoint) out.push('the seller has no Peppol endpoint (PEPPOL-EN16931-R020)');
   if (!doc.buyer.endpoint) out.push('the buyer has no Peppol endpoint (PEPPOL-EN16931-R010)');
+  // Peppol's EAS code list has four-digit schemes only (an email address, EM, is not a Peppol participant).
+  for (const [who, p] of [['seller', doc.seller], ['buyer', doc.buyer]] as const) {
+    if (p.endpoint && !/^\d{4}$/.test(p.endpoint.scheme)) out.push(`the ${who}'s endpoint scheme ${p.endpoint.scheme} is not a Peppol EAS code (PEPPOL-EN16931-CL008)`);
+  }
   const vatId = /^(?:[A-Z]{2}|1A)[0-9A-Za-z+*.]{2,}$/;
   if (!doc.seller.taxIds[0] || !vatId.test(doc.seller.taxIds[0])) out.push(`the seller has no VAT identifier with a country prefix (BR-CO-09, BR-S-02)${doc.seller.taxIds[0] ? `: ${doc.seller.taxIds[0]}` : ''}`);
   if (doc.reverseCharge && (!doc.buyer.taxIds[0] || !vatId.test(doc.buyer.taxIds[0]))) out.push('reverse charge needs the buyer\'s VAT identifier (BR-AE-02)');
@@ -102,7 +106,7 @@ export function renderUbl(doc: InvoiceDocument): string {
     doc.corrects && node('cac:BillingReference', node('cac:InvoiceDocumentReference', leaf('cbc:ID', doc.corrects.invoiceNumber), leaf('cbc:IssueDate', doc.corrects.issueDate))),
     node('cac:AccountingSupplierParty', party(doc.seller, peppol)),
     node('cac:AccountingCustomerParty', party(doc.buyer, peppol, doc.buyer.customerId)),
-    !credit && paymentMeans(doc),
+    paymentMeans(doc),
     !credit && node('cac:PaymentTerms', leaf('cbc:Note', [`Due ${doc.dueDate}.`, ...doc.branding.paymentInstructions].join(' '))),
     taxTotal(doc, peppol, amt),
     node('cac:LegalMonetaryTotal',
@@ -144,12 +148,16 @@ function party(p: Party, peppol: boolean, customerId?: string): Node {
     taxId !== undefined && (!peppol || vatLike(taxId)) && node('cac:PartyTaxScheme', leaf('cbc:CompanyID', taxId),
       node('cac:TaxScheme', vatLike(taxId) ? leaf('cbc:ID', 'VAT') : leaf('cbc:Name', 'Tax registration'))),
     node('cac:PartyLegalEntity', leaf('cbc:RegistrationName', p.legalName), leaf('cbc:CompanyID', p.companyId)),
-    node('cac:Contact', leaf('cbc:Telephone', p.phone), leaf('cbc:ElectronicMail', p.email)),
+    // The contact point (BT-41, required by Germany's DE-R-005) is the party itself: we keep no person's name.
+    (p.phone !== undefined || p.email !== undefined) && node('cac:Contact', leaf('cbc:Name', p.tradingName ?? p.legalName), leaf('cbc:Telephone', p.phone), leaf('cbc:ElectronicMail', p.email)),
   );
 }
 
 function paymentMeans(doc: InvoiceDocument): Node {
   const b = doc.branding;
+  // A credit note's settlement (refund or credit balance) is the ledger's business: "instrument not defined" (UNCL
+  // 4461 code 1) states that there is one without naming the seller's account as payee. Germany requires BG-16.
+  if (doc.kind === 'credit_note') return node('cac:PaymentMeans', leaf('cbc:PaymentMeansCode', '1'), leaf('cbc:PaymentID', doc.number));
   if (!b.iban) return undefined;
   // UNCL 4461: 58 SEPA credit transfer (EUR), 30 credit transfer otherwise.
   return node('cac:PaymentMeans',
