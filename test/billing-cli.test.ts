@@ -3,6 +3,7 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BillingWorld, monthOfUsage, seedUsage, writeBillingWorld } from './billing-fixture.js';
 import { runCli } from './wispmeter/cli-run.js';
@@ -61,6 +62,13 @@ describe('wispmeter bill, invoices, payments', () => {
     ]);
     const second = await cli('bill', 'run', '--period', '2025-12');
     expect(second.stdout.trim()).toBe('run 2: 0 finalized, 3 already invoiced for 2025-12');
+    // The charge is marked billed by the invoice that carries it, so no later run bills it again.
+    const db = new Database(w.ledger, { readonly: true });
+    try {
+      expect(db.prepare("SELECT p.id, i.number FROM pending_charge p JOIN invoice i ON i.id = p.invoice_id").all()).toEqual([{ id: 'visit-1', number: expect.stringMatching(/-000002$/) }]);
+    } finally {
+      db.close();
+    }
   });
 
   it('invoices list, show and export render exactly the stored document', async () => {

@@ -261,9 +261,9 @@ export class Ledger {
       const row = this.st.invoiceRowFor.get(customerId, period) as InvoiceRow | undefined;
       if (!row) return { status: 'no-draft' };
       if (row.status === 'finalized') return { status: 'already-finalized', number: row.number! };
-      const doc = this.finalizeRow(row, ctx, undefined);
-      const charges = this.linesOf(row.id).filter((l) => l.kind === 'one_off' && l.chargeId.startsWith(PENDING_PREFIX)).map((l) => l.chargeId.slice(PENDING_PREFIX.length));
-      for (const id of charges) this.st.billPending.run(row.id, id, customerId);
+      const { doc, lines } = this.finalizeRow(row, ctx, undefined);
+      // The one-off charges this invoice carries are billed now; one added after its rating waits for the next.
+      for (const l of lines) if (l.kind === 'one_off' && l.chargeId.startsWith(PENDING_PREFIX)) this.st.billPending.run(row.id, l.chargeId.slice(PENDING_PREFIX.length), customerId);
       return { status: 'finalized', ref: { invoiceId: row.id, customerId, period, number: doc.number, total: doc.total, amountDue: doc.amountDue, currency: doc.currency } };
     }));
   }
@@ -296,11 +296,11 @@ export class Ledger {
       this.insertLines(id, lines);
       this.insertTaxes(id, taxes);
       const row = this.st.invoiceById.get(id) as InvoiceRow;
-      return this.finalizeRow(row, ctx, { invoiceNumber, issueDate: inv.issue_date!, reason });
+      return this.finalizeRow(row, ctx, { invoiceNumber, issueDate: inv.issue_date!, reason }).doc;
     });
   }
 
-  private finalizeRow(row: InvoiceRow, ctx: FinalizeContext, corrects: InvoiceDocument['corrects']): InvoiceDocument {
+  private finalizeRow(row: InvoiceRow, ctx: FinalizeContext, corrects: InvoiceDocument['corrects']): { doc: InvoiceDocument; lines: LedgerLine[] } {
     const kind = row.kind;
     const issueDate = localDate(ctx.now, ctx.billing.timezone);
     const dueDate = kind === 'invoice' ? addDays(issueDate, ctx.billing.paymentTermsDays) : issueDate;
@@ -340,7 +340,7 @@ export class Ledger {
       document_json: documentToJson(doc), subtotal: doc.subtotal.toString(), tax_total: doc.taxTotal.toString(), total: doc.total.toString(),
       amount_due: doc.amountDue.toString(),
     });
-    return doc;
+    return { doc, lines };
   }
 
   private insertLines(invoiceId: number, lines: readonly LedgerLine[]): void {
