@@ -194,12 +194,12 @@ export const postalAddressSchema = z.strictObject({
   /** State, province or region. */
   region: z.string().min(1).optional(),
   /** ISO 3166-1 alpha-2 (Peppol requires it for seller and buyer). */
-  countryCode: z.string().regex(/^[A-Z]{2}$/, { message: 'not a country code (expected ISO 3166-1 alpha-2 in capitals, e.g. "DE", "US")' }),
+  countryCode: z.string().refine((s) => /^[A-Z]{2}$/.test(s), { message: 'not a country code (expected ISO 3166-1 alpha-2 in capitals, e.g. "DE", "US")' }),
 });
 
 /** A Peppol electronic address (UBL cbc:EndpointID with its EAS scheme, e.g. 0088 GLN, 0192 Norway org no, 9930 DE VAT, EM email). */
 export const peppolEndpointSchema = z.strictObject({
-  scheme: z.string().regex(/^(\d{4}|[A-Z]{2})$/, { message: 'not an EAS scheme (expected a code such as "0088", "0192", "9930" or "EM")' }),
+  scheme: z.string().refine((s) => /^(\d{4}|[A-Z]{2})$/.test(s), { message: 'not an EAS scheme (expected a code such as "0088", "0192", "9930" or "EM")' }),
   id: z.string().min(1),
 });
 
@@ -213,7 +213,7 @@ export const customerSchema = z.strictObject({
   /** Structured address for invoices: needed for a Peppol UBL invoice (country code). */
   postalAddress: postalAddressSchema.optional(),
   /** Where invoices are sent, and the buyer's contact on them. */
-  email: z.string().regex(/^[^\s@]+@[^\s@]+$/, { message: 'not an email address (expected e.g. "billing@example.com")' }).optional(),
+  email: z.string().refine((s) => /^[^\s@]+@[^\s@]+$/.test(s), { message: 'not an email address (expected e.g. "billing@example.com")' }).optional(),
   /** Peppol participant id: an invoice is Peppol BIS 3 only when both seller and buyer have one. */
   endpoint: peppolEndpointSchema.optional(),
   /** Company registration number (UBL cac:PartyLegalEntity/cbc:CompanyID). */
