@@ -9,9 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { peppolObstacles, renderUbl } from '../billing-export/render/index.js';
-import { golden, longDocument } from '../billing-export/render/testdata/documents.js';
+import { exemptDocument, golden, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
 import { goldenCases } from '../billing-export/render/testdata/golden-cases.js';
-import { ZERO } from '../rating/money.js';
 
 const SAXON = '/usr/share/java/Saxon-HE.jar';
 const RULES = fileURLToPath(new URL('../billing-export/schemas/peppol-bis-3/', import.meta.url));
@@ -46,16 +45,12 @@ function check(inputs: string): Map<string, Failure[]> {
 
 const fatal = (fs: Failure[] | undefined) => (fs ?? []).filter((f) => f.flag === 'fatal').map((f) => `${f.id}: ${f.message}`);
 
-/** Every Peppol document the tests know: the Peppol goldens, an exempt customer, a long invoice. */
+/** Every Peppol document the tests know: the Peppol goldens, an exempt customer, a zero-rated line, a long invoice. */
 function peppolDocuments(): [string, InvoiceDocument][] {
-  const base = golden('eu-vat-invoice');
-  const exempt: InvoiceDocument = {
-    ...base, number: 'INV-2026-000050', taxes: [], taxTotal: ZERO, total: base.subtotal, amountDue: base.subtotal,
-    lines: base.lines.map((l) => ({ ...l, taxes: [], taxExemptionReason: 'Exempt from de-vat (exemption certificate on file)' })),
-  };
   return [
     ...goldenCases().filter((c) => peppolObstacles(c.doc).length === 0).map((c): [string, InvoiceDocument] => [c.name, c.doc]),
-    ['exempt', exempt],
+    ['exempt', exemptDocument()],
+    ['zero-rated', zeroRatedDocument()],
     ['long', longDocument(golden('eu-reverse-charge-invoice'), 60)],
   ];
 }
@@ -82,7 +77,7 @@ describe('Peppol BIS Billing 3.0 schematron', () => {
     const inputs = join(dir, 'ours');
     mkdirSync(inputs);
     const docs = peppolDocuments();
-    expect(docs.map(([n]) => n)).toEqual(['eu-vat-invoice', 'eu-reverse-charge-invoice', 'eu-credit-note', 'exempt', 'long']);
+    expect(docs.map(([n]) => n)).toEqual(['eu-vat-invoice', 'eu-reverse-charge-invoice', 'eu-credit-note', 'exempt', 'zero-rated', 'long']);
     for (const [name, doc] of docs) {
       expect(peppolObstacles(doc), name).toEqual([]);
       writeFileSync(join(inputs, `${name}.xml`), renderUbl(doc));

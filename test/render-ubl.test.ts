@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { buildDocument } from '../billing-export/document-build.js';
 import { PEPPOL_CUSTOMIZATION_ID, peppolObstacles, renderUbl } from '../billing-export/render/index.js';
-import { golden, longDocument } from '../billing-export/render/testdata/documents.js';
+import { exemptDocument, golden, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
 import { FUNKWERK, FUNKWERK_BRAND, goldenCases, ratedGolden } from '../billing-export/render/testdata/golden-cases.js';
 import { run } from '../billing-export/render/testdata/tools.js';
 import { type Dec, dec, sum, ZERO } from '../rating/money.js';
@@ -78,19 +78,15 @@ function checkPeppolArithmetic(xml: string): void {
     // BR-CO-17: tax = taxable × rate, within one unit (per-line rounding may differ by a few cents).
     const expected = amount(xml, `${st}/TaxableAmount`).times(dec(pct)).div(dec('100'));
     expect(amount(xml, `${st}/TaxAmount`).minus(expected).abs().lt(dec('1')), `BR-CO-17 ${cat} ${pct}`).toBe(true);
-    if (cat !== 'S') expect(xpath(xml, `${st}/TaxCategory/TaxExemptionReason`) || xpath(xml, `${st}/TaxCategory/TaxExemptionReasonCode`), `BR-${cat}-10`).not.toBe('');
+    // BR-E-10, BR-AE-10, BR-O-10: a reason for exempt, reverse-charge and out-of-scope; BR-S-10, BR-Z-10: none otherwise.
+    const reason = xpath(xml, `${st}/TaxCategory/TaxExemptionReason`) || xpath(xml, `${st}/TaxCategory/TaxExemptionReasonCode`);
+    if (cat === 'S' || cat === 'Z') expect(reason, `BR-${cat}-10`).toBe('');
+    else expect(reason, `BR-${cat}-10`).not.toBe('');
   }
   expect(xpath(xml, `${root}/BuyerReference`), 'PEPPOL-EN16931-R003').not.toBe('');
   const documentNotes = Number(run('xmllint', ['--xpath', "count(/*/*[local-name()='Note'])", '-'], xml).stdout.toString());
   expect(documentNotes, 'PEPPOL-EN16931-R002: one document note').toBeLessThanOrEqual(1);
   expect(xml, 'PEPPOL-EN16931-R008: no empty elements').not.toMatch(/<([a-z]+:)?[A-Za-z]+( [^>]*)?><\/([a-z]+:)?[A-Za-z]+>|<[^>]+\/>/);
-}
-
-/** A golden document edited into an exempt customer's (category E). */
-function exemptDocument(): InvoiceDocument {
-  const base = golden('eu-vat-invoice');
-  const lines = base.lines.map((l) => ({ ...l, taxes: [], taxExemptionReason: 'Exempt from de-vat (exemption certificate on file)' }));
-  return { ...base, number: 'INV-2026-000050', lines, taxes: [], taxTotal: ZERO, total: base.subtotal, amountDue: base.subtotal };
 }
 
 /** The JPY golden re-denominated in KWD (3 decimals): valid UBL 2.1, not Peppol. */
@@ -126,6 +122,7 @@ describe('UBL 2.1', () => {
   const cases = [
     ...goldenCases().map((c) => [c.name, c.doc] as const),
     ['exempt customer (E)', exemptDocument()] as const,
+    ['a zero-rated line (Z) beside standard ones (S)', zeroRatedDocument()] as const,
     ['KWD, three decimals', kwdDocument()] as const,
     ['late-usage adjustments', adjustedDocument()] as const,
     ['a long invoice (120 lines)', longDocument(golden('us-compound-tax-invoice'), 120)] as const,
@@ -152,14 +149,17 @@ describe('UBL 2.1', () => {
     checkPeppolArithmetic(xml);
   });
 
-  it('exempt and adjusted invoices are Peppol too, with their arithmetic', () => {
-    for (const doc of [exemptDocument(), adjustedDocument()]) {
+  it('exempt, zero-rated and adjusted invoices are Peppol too, with their arithmetic', () => {
+    for (const doc of [exemptDocument(), zeroRatedDocument(), adjustedDocument()]) {
       expect(peppolObstacles(doc)).toEqual([]);
       checkPeppolArithmetic(renderUbl(doc));
     }
     const exempt = renderUbl(exemptDocument());
     expect(xpath(exempt, 'Invoice/TaxTotal/TaxSubtotal/TaxCategory/ID')).toBe('E');
     expect(xpath(exempt, 'Invoice/TaxTotal/TaxSubtotal/TaxCategory/TaxExemptionReason')).toMatch(/exemption certificate/);
+    const zero = renderUbl(zeroRatedDocument());
+    expect(['S', 'Z'].map((_, i) => xpath(zero, `Invoice/TaxTotal/TaxSubtotal[${i + 1}]/TaxCategory/ID`))).toEqual(['S', 'Z']);
+    expect(xpath(zero, 'Invoice/InvoiceLine[3]/Item/ClassifiedTaxCategory/ID')).toBe('Z');
   });
 
   it('reverse charge: category AE at 0 % with the exemption code, both VAT ids, no tax', () => {

@@ -1,5 +1,5 @@
 // Documents for the renderer tests beyond the goldens: edits of a golden document and long or awkward ones.
-import { sum } from '../../../rating/money.js';
+import { sum, ZERO } from '../../../rating/money.js';
 import type { DocumentLine, InvoiceDocument } from '../../document.js';
 import { goldenCases } from './golden-cases.js';
 
@@ -29,4 +29,25 @@ export function longDocument(base: InvoiceDocument, count: number): InvoiceDocum
   const total = subtotal.plus(taxTotal);
   const applied = sum(base.credits.map((c) => c.applied));
   return { ...base, lines, subtotal, taxes, taxTotal, total, amountDue: total.minus(applied) };
+}
+
+/** The VAT invoice as an exempt customer's: untaxed lines with the exemption as reason (UBL category E). */
+export function exemptDocument(): InvoiceDocument {
+  const base = golden('eu-vat-invoice');
+  const lines = base.lines.map((l) => ({ ...l, taxes: [], taxExemptionReason: 'Exempt from de-vat (exemption certificate on file)' }));
+  return { ...base, number: 'INV-2026-000050', lines, taxes: [], taxTotal: ZERO, total: base.subtotal, amountDue: base.subtotal };
+}
+
+/** The VAT invoice with its equipment line zero-rated (a 0 % rate of the catalog): UBL category Z beside S. */
+export function zeroRatedDocument(): InvoiceDocument {
+  const base = golden('eu-vat-invoice');
+  const zero = { rateId: 'de-zero', name: 'Nullsatz', rate: ZERO, compound: false };
+  const lines = base.lines.map((l) => (l.taxCategory === 'equipment' ? { ...l, taxes: [{ ...zero, base: l.net, amount: ZERO }] } : l));
+  const standard = lines.filter((l) => l.taxCategory !== 'equipment').flatMap((l) => l.taxes);
+  const taxes = [
+    { ...base.taxes[0]!, base: sum(standard.map((t) => t.base)), amount: sum(standard.map((t) => t.amount)) },
+    { ...zero, base: sum(lines.filter((l) => l.taxCategory === 'equipment').map((l) => l.net)), amount: ZERO },
+  ];
+  const taxTotal = sum(taxes.map((t) => t.amount));
+  return { ...base, number: 'INV-2026-000051', lines, taxes, taxTotal, total: base.subtotal.plus(taxTotal), amountDue: base.subtotal.plus(taxTotal) };
 }
