@@ -22,7 +22,7 @@ import { type BillingWorld, hourlyUsage, monthOfUsage, seedUsage, writeBillingWo
 const log = pino({ level: 'silent' });
 
 /** Runs billing in this process against the world's files, as `bill run` does. */
-async function bill(world: BillingWorld, period: string, options: { now?: string; customerIds?: string[]; dryRun?: boolean } = {}) {
+async function bill(world: BillingWorld, period: string, options: { now?: string; customerIds?: string[]; dryRun?: boolean; batchSize?: number } = {}) {
   const config = loadConfig(world.config);
   const catalog = loadCatalog(config.catalog!);
   const store = EmbeddedStore.open(join(world.dataDir, 'usage.sqlite'), log);
@@ -38,7 +38,7 @@ async function bill(world: BillingWorld, period: string, options: { now?: string
     }
     const ledger = Ledger.open(world.ledger);
     try {
-      return await runBilling({ store, catalog, billing: config.billing!, log, ledger, now }, { period, customerIds: options.customerIds, batchSize: 2 });
+      return await runBilling({ store, catalog, billing: config.billing!, log, ledger, now }, { period, customerIds: options.customerIds, batchSize: options.batchSize ?? 2 });
     } finally {
       ledger.close();
     }
@@ -246,5 +246,26 @@ describe('billing runs into the ledger', () => {
       'bank.csv:3 invoice: neither an invoice number nor a customer id (expected one of them)',
       'bank.csv:3 reference: empty (expected the bank or processor reference, which makes a re-import harmless)',
     ].join('\n'));
+  });
+
+  it('two periods billed at once never both carry a one-off charge or spend the same credit', async () => {
+    const w2 = writeBillingWorld(join(dir, 'two-periods'), 2);
+    await seedUsage(w2, [...monthOfUsage(w2, 2025, 12, 1_000_000_000n), ...monthOfUsage(w2, 2026, 1, 1_000_000_000n)]);
+    const l = Ledger.open(w2.ledger);
+    l.addPendingCharge({ id: 'install', customerId: 'C-0002', description: 'Installation', amount: dec('99.00'), taxCategory: 'service' }, new Date());
+    l.close();
+    // Both runs rate their whole batch before either finalizes: the second to finalize finds its draft stale.
+    const [dec25, jan26] = await Promise.all([bill(w2, '2025-12', { batchSize: 100 }), bill(w2, '2026-01', { batchSize: 100, now: '2026-02-02T15:00:00Z' })]);
+    expect(dec25.finalized).toHaveLength(2);
+    expect(jan26.finalized).toHaveLength(2);
+    const ledger = Ledger.open(w2.ledger);
+    try {
+      const docs = [...dec25.finalized, ...jan26.finalized].map((f) => ledger.document(f.number));
+      expect(docs.flatMap((d) => d.lines.filter((x) => x.description === 'Installation').map(() => d.number))).toHaveLength(1);
+      const applied = docs.filter((d) => d.buyer.customerId === 'C-0001').flatMap((d) => d.credits.map((c) => c.applied));
+      expect(applied.reduce((a, b) => a.plus(b), dec('0')).toString()).toBe('10');
+    } finally {
+      ledger.close();
+    }
   });
 });

@@ -43,7 +43,12 @@ export interface FinalizedRef {
   currency: string;
 }
 
-export type FinalizeOutcome = { status: 'finalized'; ref: FinalizedRef } | { status: 'already-finalized'; number: string } | { status: 'no-draft' };
+export type FinalizeOutcome =
+  | { status: 'finalized'; ref: FinalizedRef }
+  | { status: 'already-finalized'; number: string }
+  | { status: 'no-draft' }
+  /** The draft was rated on ledger state that changed since (a one-off charge or a credit used by another invoice): dropped, rate again. */
+  | { status: 'stale'; reason: string };
 
 export interface InvoiceRow {
   id: number;
@@ -261,7 +266,13 @@ export class Ledger {
       const row = this.st.invoiceRowFor.get(customerId, period) as InvoiceRow | undefined;
       if (!row) return { status: 'no-draft' };
       if (row.status === 'finalized') return { status: 'already-finalized', number: row.number! };
-      const { doc, lines } = this.finalizeRow(row, ctx, undefined);
+      const lines = this.linesOf(row.id);
+      const stale = this.staleness(row, lines);
+      if (stale) {
+        this.st.deleteDraft.run(row.id);
+        return { status: 'stale', reason: stale };
+      }
+      const doc = this.finalizeRow(row, lines, ctx, undefined);
       // The one-off charges this invoice carries are billed now; one added after its rating waits for the next.
       for (const l of lines) if (l.kind === 'one_off' && l.chargeId.startsWith(PENDING_PREFIX)) this.st.billPending.run(row.id, l.chargeId.slice(PENDING_PREFIX.length), customerId);
       return { status: 'finalized', ref: { invoiceId: row.id, customerId, period, number: doc.number, total: doc.total, amountDue: doc.amountDue, currency: doc.currency } };
@@ -296,11 +307,30 @@ export class Ledger {
       this.insertLines(id, lines);
       this.insertTaxes(id, taxes);
       const row = this.st.invoiceById.get(id) as InvoiceRow;
-      return this.finalizeRow(row, ctx, { invoiceNumber, issueDate: inv.issue_date!, reason }).doc;
+      return this.finalizeRow(row, this.linesOf(id), ctx, { invoiceNumber, issueDate: inv.issue_date!, reason });
     });
   }
 
-  private finalizeRow(row: InvoiceRow, ctx: FinalizeContext, corrects: InvoiceDocument['corrects']): { doc: InvoiceDocument; lines: LedgerLine[] } {
+  /**
+   * Why a draft can no longer be finalized as rated, if it cannot: a one-off charge it carries was billed by another
+   * invoice, or a credit it uses was drawn on by an invoice finalized since (two periods billed at once). Without
+   * this check both invoices would carry the charge, or spend the same credit.
+   */
+  private staleness(row: InvoiceRow, lines: readonly LedgerLine[]): string | undefined {
+    for (const l of lines) {
+      if (l.kind !== 'one_off' || !l.chargeId.startsWith(PENDING_PREFIX)) continue;
+      const billed = this.st.pendingBilledBy.get(l.chargeId.slice(PENDING_PREFIX.length)) as { invoice_id: number | null } | undefined;
+      if (billed?.invoice_id != null) return `one-off charge ${l.chargeId.slice(PENDING_PREFIX.length)} was billed on another invoice`;
+    }
+    const balances = this.creditBalances(row.customer_id);
+    for (const c of this.st.creditsOf.all(row.id) as { credit_id: string; available: string }[]) {
+      const left = balances.get(c.credit_id);
+      if (left !== undefined && !left.eq(dec(c.available))) return `credit ${c.credit_id} has ${left.toString()} left, not the ${c.available} it was rated with`;
+    }
+    return undefined;
+  }
+
+  private finalizeRow(row: InvoiceRow, lines: LedgerLine[], ctx: FinalizeContext, corrects: InvoiceDocument['corrects']): InvoiceDocument {
     const kind = row.kind;
     const issueDate = localDate(ctx.now, ctx.billing.timezone);
     const dueDate = kind === 'invoice' ? addDays(issueDate, ctx.billing.paymentTermsDays) : issueDate;
@@ -311,7 +341,6 @@ export class Ledger {
     const sequence = next.last_sequence;
     const number = fmt.format(sequence);
 
-    const lines = this.linesOf(row.id);
     const rated: RatedInvoice = {
       customerId: row.customer_id,
       period: { label: row.period_label, from: row.period_from, to: row.period_to, timezone: row.timezone },
@@ -340,7 +369,7 @@ export class Ledger {
       document_json: documentToJson(doc), subtotal: doc.subtotal.toString(), tax_total: doc.taxTotal.toString(), total: doc.total.toString(),
       amount_due: doc.amountDue.toString(),
     });
-    return { doc, lines };
+    return doc;
   }
 
   private insertLines(invoiceId: number, lines: readonly LedgerLine[]): void {
@@ -459,6 +488,7 @@ function prepare(db: Database.Database) {
       SELECT c.credit_id, c.remaining FROM invoice_credit c JOIN invoice i ON i.id = c.invoice_id
       WHERE i.customer_id = ? AND i.status = 'finalized' AND i.kind = 'invoice' ORDER BY i.period_from, i.id`),
     pendingFor: db.prepare('SELECT id, description, amount, tax_category, created_at FROM pending_charge WHERE customer_id = ? AND invoice_id IS NULL ORDER BY created_at, id'),
+    pendingBilledBy: db.prepare('SELECT invoice_id FROM pending_charge WHERE id = ?'),
     billPending: db.prepare('UPDATE pending_charge SET invoice_id = ? WHERE id = ? AND customer_id = ? AND invoice_id IS NULL'),
     earlier: db.prepare(`
       SELECT id, number, period_label FROM invoice

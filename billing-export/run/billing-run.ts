@@ -69,6 +69,8 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
   let drafted = 0;
   const byId = new Map(deps.catalog.customers.map((c) => [c.id, c]));
 
+  /** Customers whose draft went stale at finalization (another invoice used their charge or credit): rated again. */
+  let stale: Customer[] = [];
   const flush = () => {
     if (!ledger || runId === undefined || batch.length === 0) return;
     const outcomes = ledger.saveDrafts(batch.map((b) => b.draft), runId, now());
@@ -86,6 +88,9 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
       } else if (r.status === 'already-finalized') {
         // Another process finalized it between our check and our transaction.
         report.skipped.push({ customerId, number: r.number });
+      } else if (r.status === 'stale') {
+        log.info({ customer: customerId, reason: r.reason }, 'draft went stale before finalization; rating it again');
+        stale.push(batch[i]!.customer);
       } else {
         throw new Error(`billing run: the draft of ${customerId} for ${options.period} vanished before finalization`);
       }
@@ -114,6 +119,18 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
       if (batch.length >= batchSize) flush();
     }
     flush();
+    // Bounded: each round only sees what other runs finalized meanwhile.
+    for (let round = 0; round < 3 && stale.length > 0; round++) {
+      const again = stale;
+      stale = [];
+      for (const c of again) {
+        const draft = await prepareDraft(deps, reader, c, options.period);
+        if (draft.rated.fees.length === 0 && draft.adjustments.length === 0) report.empty.push(c.id);
+        else batch.push({ customer: c, draft });
+      }
+      flush();
+    }
+    if (stale.length > 0) throw new Error(`billing run: ${stale.map((c) => c.id).join(', ')} kept going stale (another run is billing them); run again`);
     if (ledger && runId !== undefined) ledger.finishRun(runId, { status: 'finished', finalized: report.finalized.length, skipped: report.skipped.length }, now());
   } catch (err) {
     if (ledger && runId !== undefined) {
