@@ -1,6 +1,8 @@
 // CSV exports: RFC 4180 that reads back field for field, and Xero / QuickBooks import files whose arithmetic gives our amounts.
 import { describe, expect, it } from 'vitest';
-import { csvField, CSV_COLUMNS, QUICKBOOKS_COLUMNS, renderCsv, renderQuickBooksCsv, renderXeroCsv, XERO_COLUMNS } from '../billing-export/render/index.js';
+import {
+  csvField, CSV_COLUMNS, QUICKBOOKS_COLUMNS, renderCsv, renderQuickBooksCsv, renderXeroCreditNoteCsv, renderXeroCsv, XERO_COLUMNS, XERO_CREDIT_NOTE_COLUMNS,
+} from '../billing-export/render/index.js';
 import { golden } from '../billing-export/render/testdata/documents.js';
 import { goldenCases, XERO_MAPPING } from '../billing-export/render/testdata/golden-cases.js';
 import { parseCsv } from '../config/catalog-csv.js';
@@ -42,26 +44,39 @@ describe('CSV', () => {
   });
 });
 
-describe('Xero sales invoice import', () => {
-  const text = renderXeroCsv(docs, XERO_MAPPING);
-  const rows = table(text);
+describe('Xero sales invoice and credit note imports', () => {
+  const invoices = docs.filter((d) => d.kind === 'invoice');
+  const credits = docs.filter((d) => d.kind === 'credit_note');
+  const rows = table(renderXeroCsv(invoices, XERO_MAPPING));
+  const creditRows = table(renderXeroCreditNoteCsv(credits, XERO_MAPPING));
 
   it('has Xero\'s template columns and fills every required one', () => {
     expect(Object.keys(rows[0]!)).toEqual([...XERO_COLUMNS]);
-    for (const r of rows) for (const c of XERO_COLUMNS.filter((x) => x.startsWith('*'))) expect(r[c], `${r['*InvoiceNumber']} ${c}`).not.toBe('');
+    expect(Object.keys(creditRows[0]!)).toEqual([...XERO_CREDIT_NOTE_COLUMNS]);
+    expect(XERO_CREDIT_NOTE_COLUMNS).toContain('*CreditNoteNumber');
+    for (const r of [...rows, ...creditRows]) for (const c of Object.keys(r).filter((x) => x.startsWith('*'))) expect(r[c], `${c}`).not.toBe('');
   });
 
-  it('quantity × unit amount, rounded as Xero rounds, gives each line\'s net; credit notes are negative', () => {
-    let i = 0;
-    for (const d of docs) {
-      for (const l of d.lines) {
-        const r = rows[i++]!;
-        const line = roundMoney(dec(r['*Quantity']!).times(dec(r['*UnitAmount']!)), d.currency, 'HALF_UP');
-        expect(line.eq(d.kind === 'credit_note' ? l.net.times('-1') : l.net), `${d.number} line ${l.lineNo}`).toBe(true);
-        expect(r['*Quantity']!.replace(/^-/, '').split('.')[1]?.length ?? 0).toBeLessThanOrEqual(4);
+  it('quantity × unit amount, rounded as Xero rounds, gives each line\'s net (credit notes positive, as Xero wants)', () => {
+    for (const [list, got, number] of [[invoices, rows, '*InvoiceNumber'], [credits, creditRows, '*CreditNoteNumber']] as const) {
+      let i = 0;
+      for (const d of list) {
+        for (const l of d.lines) {
+          const r = got[i++]!;
+          expect(r[number]).toBe(d.number);
+          const line = roundMoney(dec(r['*Quantity']!).times(dec(r['*UnitAmount']!)), d.currency, 'HALF_UP');
+          expect(line.eq(l.net), `${d.number} line ${l.lineNo}`).toBe(true);
+          expect(r['*Quantity']!.replace(/^-/, '').split('.')[1]?.length ?? 0).toBeLessThanOrEqual(4);
+        }
       }
+      expect(got).toHaveLength(i);
     }
     expect(rows.find((r) => r['*InvoiceNumber'] === 'INV-2026-000042')!['*InvoiceDate']).toBe('01/01/2026');
+  });
+
+  it('keeps invoices and credit notes in their own imports', () => {
+    expect(() => renderXeroCsv(docs)).toThrow(/CN-2026-000003 is a credit note/);
+    expect(() => renderXeroCreditNoteCsv(docs)).toThrow(/INV-2026-000042 is an invoice/);
   });
 
   it('maps tax types and accounts by config, with defaults for untaxed lines', () => {

@@ -50,29 +50,45 @@ export const XERO_COLUMNS = [
   'Discount', '*AccountCode', '*TaxType', 'TrackingName1', 'TrackingOption1', 'TrackingName2', 'TrackingOption2', 'Currency', 'BrandingTheme',
 ] as const;
 
+/** Xero's credit note import template: the invoice template with a credit note number and date, and no due date. */
+export const XERO_CREDIT_NOTE_COLUMNS = XERO_COLUMNS.flatMap((c) => (c === '*InvoiceNumber' ? ['*CreditNoteNumber'] : c === '*InvoiceDate' ? ['*CreditNoteDate'] : c === '*DueDate' ? [] : [c]));
+
 /** Xero's default chart of accounts: 200 Sales. Tax rates are the organisation's display names: map them. */
 export const XERO_DEFAULTS: Required<Pick<AccountingMapping, 'fallback' | 'dateFormat'>> & { untaxed: Record<string, string> } = {
   fallback: '200', dateFormat: 'DD/MM/YYYY', untaxed: { 'reverse-charge': 'Reverse Charge', exempt: 'Tax Exempt', none: 'No Tax' },
 };
 
 /**
- * One row per line; amounts are tax exclusive (choose "Tax exclusive" when importing), the unit amount net.
- * A credit note is written with negative quantities: Xero makes a document whose total is negative a credit note.
+ * Xero's sales invoice import (Sales › Invoices › Import): one row per line; amounts are tax exclusive (choose "Tax
+ * exclusive" when importing), the unit amount net. Credit notes go through Xero's credit note import instead
+ * (renderXeroCreditNoteCsv), so one here is refused.
  */
 export function renderXeroCsv(docs: readonly InvoiceDocument[], mapping: AccountingMapping = {}): string {
+  const credit = docs.find((d) => d.kind === 'credit_note');
+  if (credit) throw new Error(`Xero invoice import: ${credit.number} is a credit note; write credit notes with renderXeroCreditNoteCsv (Xero's credit note import)`);
+  return xeroRows(docs, mapping, XERO_COLUMNS);
+}
+
+/** Xero's credit note import (Sales › Credit notes › Import): the same rows, amounts positive as Xero expects. */
+export function renderXeroCreditNoteCsv(docs: readonly InvoiceDocument[], mapping: AccountingMapping = {}): string {
+  const invoice = docs.find((d) => d.kind !== 'credit_note');
+  if (invoice) throw new Error(`Xero credit note import: ${invoice.number} is an invoice; write invoices with renderXeroCsv`);
+  return xeroRows(docs, mapping, XERO_CREDIT_NOTE_COLUMNS);
+}
+
+function xeroRows(docs: readonly InvoiceDocument[], mapping: AccountingMapping, columns: readonly string[]): string {
   const dateFormat = mapping.dateFormat ?? XERO_DEFAULTS.dateFormat;
-  const rows = [XERO_COLUMNS.join(',')];
+  const rows = [columns.join(',')];
   for (const doc of docs) {
     const a = doc.buyer.address;
-    const sign = doc.kind === 'credit_note' ? -1 : 1;
+    const credit = doc.kind === 'credit_note';
     for (const l of doc.lines) {
       const p = accountingPricing(l, doc.currency, 4);
-      const quantity = sign < 0 ? p.quantity.times('-1') : p.quantity;
       rows.push(csvRecord([
         doc.buyer.legalName, doc.buyer.email ?? '', a.lines[0] ?? '', a.lines[1] ?? '', a.lines[2] ?? '', a.lines.slice(3).join(', '), a.city ?? '',
         a.region ?? '', a.postalCode ?? '', a.countryCode, doc.number, doc.corrects ? `Credit for ${doc.corrects.invoiceNumber}` : `${doc.buyer.customerId} ${doc.period.label}`,
-        formatDate(doc.issueDate, dateFormat), formatDate(doc.dueDate, dateFormat), '', description(doc, l, p.itemized),
-        [formatDecimal(quantity), 'number'], [formatDecimal(p.unitAmount), 'number'], '',
+        formatDate(doc.issueDate, dateFormat), ...(credit ? [] : [formatDate(doc.dueDate, dateFormat)]), '', description(doc, l, p.itemized),
+        [formatDecimal(p.quantity), 'number'], [formatDecimal(p.unitAmount), 'number'], '',
         mapping.byCategory?.[l.taxCategory] ?? mapping.fallback ?? XERO_DEFAULTS.fallback, xeroTaxType(doc, l, mapping), '', '', '', '', doc.currency, '',
       ]));
     }

@@ -11,7 +11,7 @@ import type { CustomerUsage, UsageRow } from '../../../rating/usage.js';
 import { usageSql } from '../../../store/embedded/usage-sql.js';
 import type { Branding, DailyUsage, InvoiceDocument, Party } from '../../document.js';
 import { buildDocument } from '../../document-build.js';
-import { type AccountingMapping, renderCsv, renderHtml, renderJson, renderQuickBooksCsv, renderUbl, renderXeroCsv } from '../index.js';
+import { type AccountingMapping, renderCsv, renderHtml, renderJson, renderQuickBooksCsv, renderUbl, renderXeroCreditNoteCsv, renderXeroCsv } from '../index.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -194,7 +194,8 @@ export function goldenFiles(): Map<string, string> {
   }
   const docs = cases.map((c) => c.doc);
   files.set('invoices.csv', renderCsv(docs));
-  files.set('xero.csv', renderXeroCsv(docs, XERO_MAPPING));
+  files.set('xero.csv', renderXeroCsv(docs.filter((d) => d.kind === 'invoice'), XERO_MAPPING));
+  files.set('xero-credit-notes.csv', renderXeroCreditNoteCsv(docs.filter((d) => d.kind === 'credit_note'), XERO_MAPPING));
   files.set('quickbooks.csv', renderQuickBooksCsv(docs.filter((d) => d.kind === 'invoice'), QUICKBOOKS_MAPPING));
   return files;
 }
