@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { renderHtml } from '../billing-export/render/index.js';
-import { golden } from '../billing-export/render/testdata/documents.js';
+import { golden, inclusiveDocument } from '../billing-export/render/testdata/documents.js';
 import { LOGO_DATA_URI } from '../billing-export/render/testdata/golden-cases.js';
 import { formatMoney } from '../rating/money.js';
 
@@ -80,6 +80,14 @@ describe('HTML invoice', () => {
       expect(html).toContain(l.evidence!.bytesCounted.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ','));
       for (const q of l.evidence!.queries) expect(html).toContain(q.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;'));
     }
+  });
+
+  it('marks tax-inclusive prices and shows the tax they contain', () => {
+    const doc = inclusiveDocument();
+    const html = renderHtml(doc);
+    expect(html.match(/<abbr title="tax included">incl\.<\/abbr>/g)).toHaveLength(doc.lines.length);
+    expect(html).toContain('Prices of lines marked “incl.” include tax');
+    expect(html).toContain(`Umsatzsteuer 19 % on ${formatMoney(doc.taxes[0]!.base, 'EUR')}</th><td class="num">${formatMoney(doc.taxTotal, 'EUR')}</td>`);
   });
 
   it('a credit note names what it corrects and asks for no payment', () => {

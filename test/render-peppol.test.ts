@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { peppolObstacles, renderUbl } from '../billing-export/render/index.js';
-import { exemptDocument, golden, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
+import { exemptDocument, golden, inclusiveDocument, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
 import { goldenCases } from '../billing-export/render/testdata/golden-cases.js';
 
 const SAXON = '/usr/share/java/Saxon-HE.jar';
@@ -45,12 +45,13 @@ function check(inputs: string): Map<string, Failure[]> {
 
 const fatal = (fs: Failure[] | undefined) => (fs ?? []).filter((f) => f.flag === 'fatal').map((f) => `${f.id}: ${f.message}`);
 
-/** Every Peppol document the tests know: the Peppol goldens, an exempt customer, a zero-rated line, a long invoice. */
+/** Every Peppol document the tests know: the Peppol goldens, an exempt customer, a zero-rated line, tax-inclusive prices, a long invoice. */
 function peppolDocuments(): [string, InvoiceDocument][] {
   return [
     ...goldenCases().filter((c) => peppolObstacles(c.doc).length === 0).map((c): [string, InvoiceDocument] => [c.name, c.doc]),
     ['exempt', exemptDocument()],
     ['zero-rated', zeroRatedDocument()],
+    ['inclusive', inclusiveDocument()],
     ['long', longDocument(golden('eu-reverse-charge-invoice'), 60)],
   ];
 }
@@ -77,7 +78,7 @@ describe('Peppol BIS Billing 3.0 schematron', () => {
     const inputs = join(dir, 'ours');
     mkdirSync(inputs);
     const docs = peppolDocuments();
-    expect(docs.map(([n]) => n)).toEqual(['eu-vat-invoice', 'eu-reverse-charge-invoice', 'eu-credit-note', 'exempt', 'zero-rated', 'long']);
+    expect(docs.map(([n]) => n)).toEqual(['eu-vat-invoice', 'eu-reverse-charge-invoice', 'eu-credit-note', 'exempt', 'zero-rated', 'inclusive', 'long']);
     for (const [name, doc] of docs) {
       expect(peppolObstacles(doc), name).toEqual([]);
       writeFileSync(join(inputs, `${name}.xml`), renderUbl(doc));

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { buildDocument } from '../billing-export/document-build.js';
 import { PEPPOL_CUSTOMIZATION_ID, peppolObstacles, renderUbl } from '../billing-export/render/index.js';
-import { exemptDocument, golden, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
+import { exemptDocument, golden, inclusiveDocument, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
 import { FUNKWERK, FUNKWERK_BRAND, goldenCases, ratedGolden } from '../billing-export/render/testdata/golden-cases.js';
 import { run } from '../billing-export/render/testdata/tools.js';
 import { type Dec, dec, sum, ZERO } from '../rating/money.js';
@@ -123,6 +123,7 @@ describe('UBL 2.1', () => {
     ...goldenCases().map((c) => [c.name, c.doc] as const),
     ['exempt customer (E)', exemptDocument()] as const,
     ['a zero-rated line (Z) beside standard ones (S)', zeroRatedDocument()] as const,
+    ['tax-inclusive consumer prices', inclusiveDocument()] as const,
     ['KWD, three decimals', kwdDocument()] as const,
     ['late-usage adjustments', adjustedDocument()] as const,
     ['a long invoice (120 lines)', longDocument(golden('us-compound-tax-invoice'), 120)] as const,
@@ -149,8 +150,8 @@ describe('UBL 2.1', () => {
     checkPeppolArithmetic(xml);
   });
 
-  it('exempt, zero-rated and adjusted invoices are Peppol too, with their arithmetic', () => {
-    for (const doc of [exemptDocument(), zeroRatedDocument(), adjustedDocument()]) {
+  it('exempt, zero-rated, tax-inclusive and adjusted invoices are Peppol too, with their arithmetic', () => {
+    for (const doc of [exemptDocument(), zeroRatedDocument(), inclusiveDocument(), adjustedDocument()]) {
       expect(peppolObstacles(doc)).toEqual([]);
       checkPeppolArithmetic(renderUbl(doc));
     }

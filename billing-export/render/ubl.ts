@@ -65,7 +65,7 @@ export function peppolObstacles(doc: InvoiceDocument): string[] {
   if (doc.reverseCharge && (!doc.buyer.taxIds[0] || !vatId.test(doc.buyer.taxIds[0]))) out.push('reverse charge needs the buyer\'s VAT identifier (BR-AE-02)');
   const categories = new Set(doc.lines.flatMap((l) => lineTaxCategories(doc, l, true).map((c) => c.category)));
   if (categories.has('O') && categories.size > 1) out.push('lines not subject to VAT (O) are mixed with taxed lines (BR-O-11)');
-  if (categories.has('O')) out.push('a Peppol invoice with category O must not carry VAT identifiers (BR-O-02); bill these lines separately');
+  else if (categories.has('O')) out.push('lines not subject to VAT (O): such a Peppol invoice must carry no VAT identifiers (BR-O-02), which ours always do');
   for (const l of doc.lines) {
     try {
       toMinor(l.net, doc.currency);

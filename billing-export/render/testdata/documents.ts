@@ -1,7 +1,10 @@
 // Documents for the renderer tests beyond the goldens: edits of a golden document and long or awkward ones.
 import { sum, ZERO } from '../../../rating/money.js';
 import type { DocumentLine, InvoiceDocument } from '../../document.js';
-import { goldenCases } from './golden-cases.js';
+import { parseCustomers, parsePlans, toCatalog } from '../../../config/catalog-load.js';
+import { rateCustomer } from '../../../rating/rate.js';
+import { buildDocument } from '../../document-build.js';
+import { FUNKWERK, FUNKWERK_BRAND, goldenCases } from './golden-cases.js';
 
 let cached: ReturnType<typeof goldenCases> | undefined;
 
@@ -50,4 +53,43 @@ export function zeroRatedDocument(): InvoiceDocument {
   ];
   const taxTotal = sum(taxes.map((t) => t.amount));
   return { ...base, number: 'INV-2026-000051', lines, taxes, taxTotal, total: base.subtotal.plus(taxTotal), amountDue: base.subtotal.plus(taxTotal) };
+}
+
+/**
+ * A consumer invoice with tax-inclusive prices (EU B2C): 49.00 a month and 0.99 per GB, both including 19 % VAT,
+ * rated by rating itself, so UBL must state net prices that multiply back to rating's nets.
+ */
+export function inclusiveDocument(): InvoiceDocument {
+  const plans = parsePlans(`taxes:
+  categories: [internet]
+  rates:
+    - { id: de-vat, name: Umsatzsteuer, jurisdiction: DE, categories: [internet], rate: "0.19" }
+plans:
+  - id: home
+    name: Funk Home 50
+    currency: EUR
+    prices: inclusive
+    charges:
+      - { id: base, model: flat, price: "49.00", taxCategory: internet }
+      - { id: data, description: Data, model: per_unit, unit: GB, unitPrice: "0.99", taxCategory: internet }
+`, 'plans.yaml');
+  const [customer] = parseCustomers(`customers:
+  - id: C-DE-7
+    legalName: Lena Brandt
+    postalAddress: { lines: ["Bergweg 3"], postalCode: "83703", city: Gmund, countryCode: DE }
+    endpoint: { scheme: "0204", id: "991-01234-56" }
+    currency: EUR
+    timezone: Europe/Berlin
+    tax: { jurisdiction: DE }
+    subscribers: { radius: [lena@funk] }
+    subscriptions: [{ id: S1, plan: home, start: 2025-01-01 }]
+`, 'customers.yaml', plans);
+  const rated = rateCustomer(toCatalog(plans, [customer!]), customer!, '2025-12', {
+    store: 'test', step: '1h', queries: ['test'], subscribers: ['lena@funk'],
+    rows: [{ subscriber: 'lena@funk', time: Date.UTC(2025, 11, 3, 12), bytesDown: 37_123_456_789n, bytesUp: 1_000_000_000n }],
+  });
+  return buildDocument(rated, {
+    kind: 'invoice', number: 'INV-2026-000052', series: 'INV', sequence: 52, issueDate: '2026-01-01', dueDate: '2026-01-15',
+    seller: FUNKWERK, branding: FUNKWERK_BRAND, customer: customer!, dailyUsage: [],
+  });
 }
