@@ -248,24 +248,52 @@ describe('billing runs into the ledger', () => {
     ].join('\n'));
   });
 
-  it('two periods billed at once never both carry a one-off charge or spend the same credit', async () => {
-    const w2 = writeBillingWorld(join(dir, 'two-periods'), 2);
-    await seedUsage(w2, [...monthOfUsage(w2, 2025, 12, 1_000_000_000n), ...monthOfUsage(w2, 2026, 1, 1_000_000_000n)]);
+  it('a draft whose charge, credit or late usage another invoice used since it was rated is not finalized', async () => {
+    // C-0001 has a 10.00 credit, C-0002 gets late usage for November, C-0003 a waiting one-off charge.
+    const w2 = writeBillingWorld(join(dir, 'two-periods'), 3);
+    await seedUsage(w2, [11, 12].map((m) => monthOfUsage(w2, 2025, m, 1_000_000_000n)).flat().concat(monthOfUsage(w2, 2026, 1, 1_000_000_000n)));
+    await bill(w2, '2025-11', { now: '2025-12-02T15:00:00Z', customerIds: ['C-0002'] });
+    const t = Date.UTC(2025, 10, 20);
+    await seedUsage(w2, hourlyUsage(w2.subscriber('C-0002'), t, t + 86_400_000, 1_000_000_000n, 'nas-late'));
     const l = Ledger.open(w2.ledger);
-    l.addPendingCharge({ id: 'install', customerId: 'C-0002', description: 'Installation', amount: dec('99.00'), taxCategory: 'service' }, new Date());
+    l.addPendingCharge({ id: 'install', customerId: 'C-0003', description: 'Installation', amount: dec('99.00'), taxCategory: 'service' }, new Date());
     l.close();
-    // Both runs rate their whole batch before either finalizes: the second to finalize finds its draft stale.
-    const [dec25, jan26] = await Promise.all([bill(w2, '2025-12', { batchSize: 100 }), bill(w2, '2026-01', { batchSize: 100, now: '2026-02-02T15:00:00Z' })]);
-    expect(dec25.finalized).toHaveLength(2);
-    expect(jan26.finalized).toHaveLength(2);
+
+    // December and January rated from the same ledger state, as two runs at once would (the dry run rates exactly as a run).
+    const [decRated, janRated] = [await bill(w2, '2025-12', { dryRun: true }), await bill(w2, '2026-01', { dryRun: true })];
+    const drafts = (r: typeof decRated) => r.previews.map((p) => ({ ...p, dailyUsage: [] }));
+    const config = loadConfig(w2.config);
+    const catalog = loadCatalog(config.catalog!);
+    const ctx = (now: string) => ({ now: new Date(now), billing: config.billing!, customer: (id: string) => catalog.customers.find((c) => c.id === id)! });
     const ledger = Ledger.open(w2.ledger);
     try {
-      const docs = [...dec25.finalized, ...jan26.finalized].map((f) => ledger.document(f.number));
-      expect(docs.flatMap((d) => d.lines.filter((x) => x.description === 'Installation').map(() => d.number))).toHaveLength(1);
-      const applied = docs.filter((d) => d.buyer.customerId === 'C-0001').flatMap((d) => d.credits.map((c) => c.applied));
-      expect(applied.reduce((a, b) => a.plus(b), dec('0')).toString()).toBe('10');
+      const run = ledger.startRun('2025-12', undefined, 'cli', new Date());
+      ledger.saveDrafts(drafts(decRated), run, new Date());
+      ledger.saveDrafts(drafts(janRated), run, new Date());
+      const keys = (period: string) => w2.customerIds.map((customerId) => ({ customerId, period }));
+      expect(ledger.finalizeDrafts(keys('2025-12'), ctx('2026-01-02T15:00:00Z')).map((o) => o.status)).toEqual(['finalized', 'finalized', 'finalized']);
+      const jan = ledger.finalizeDrafts(keys('2026-01'), ctx('2026-02-02T15:00:00Z'));
+      expect(jan.map((o) => (o.status === 'stale' ? o.reason : o.status))).toEqual([
+        'credit CR-1 has 0 left, not the 10 it was rated with',
+        'late usage of INV-2025-000001 was adjusted by another invoice',
+        'one-off charge install was billed on another invoice',
+      ]);
+      expect(ledger.drafts()).toEqual([]);
     } finally {
       ledger.close();
+    }
+    // Rated again, January carries none of them a second time.
+    const janRun = await bill(w2, '2026-01', { now: '2026-02-02T15:00:00Z' });
+    const l2 = Ledger.open(w2.ledger);
+    try {
+      const docs = [...l2.balances()].map((b) => l2.document(b.number));
+      expect(docs.map((d) => [d.period.label, d.buyer.customerId])).toHaveLength(7);
+      expect(janRun.finalized).toHaveLength(3);
+      expect(docs.flatMap((d) => d.lines.filter((x) => x.description === 'Installation').map(() => d.period.label))).toEqual(['2025-12']);
+      expect(docs.flatMap((d) => d.credits.filter((c) => c.applied.gt(dec('0'))).map(() => d.period.label))).toEqual(['2025-12']);
+      expect(docs.flatMap((d) => d.lines.filter((x) => x.kind === 'adjustment').map((a) => [d.period.label, a.adjusts?.invoiceNumber, a.net.toString()]))).toEqual([['2025-12', 'INV-2025-000001', '2.64']]);
+    } finally {
+      l2.close();
     }
   });
 });

@@ -23,7 +23,7 @@ export interface LedgerLine {
   calculation: string[];
   evidence?: UsageEvidence;
   /** An adjustment's (or credit note line's) earlier invoice. */
-  adjusts?: { invoiceId: number; invoiceNumber: string; period: { from: string; to: string } };
+  adjusts?: { invoiceId: number; invoiceNumber: string; period: { from: string; to: string }; billed?: Dec };
   /** A credit note line that credits a whole line of the corrected invoice. */
   creditsLineNo?: number;
 }
@@ -49,6 +49,7 @@ export interface LineRow {
   calculation: string;
   evidence: string | null;
   adjusts_invoice_id: number | bigint | null;
+  adjusts_billed: string | null;
   credits_line_no: number | null;
 }
 
@@ -69,7 +70,7 @@ export function lineToRow(invoiceId: number | bigint, lineNo: number, l: LedgerL
     charge_id: l.chargeId, prices: l.prices, billing: l.billing ?? null, period_from: l.period.from, period_to: l.period.to,
     quantity: l.quantity.toString(), unit: l.unit, unit_price: l.unitPrice.toString(), net: l.net.toString(), amount: l.amount.toString(),
     tax_category: l.taxCategory, calculation: JSON.stringify(l.calculation), evidence: l.evidence ? evidenceToJson(l.evidence) : null,
-    adjusts_invoice_id: l.adjusts?.invoiceId ?? null, credits_line_no: l.creditsLineNo ?? null,
+    adjusts_invoice_id: l.adjusts?.invoiceId ?? null, adjusts_billed: l.adjusts?.billed?.toString() ?? null, credits_line_no: l.creditsLineNo ?? null,
   };
 }
 
@@ -84,7 +85,9 @@ export function lineFromRow(r: LineRow, taxes: readonly LineTaxRow[], adjusts?: 
   };
   if (r.billing) line.billing = r.billing as Fee['billing'];
   if (r.evidence) line.evidence = evidenceFromJson(r.evidence);
-  if (r.adjusts_invoice_id !== null && adjusts) line.adjusts = { invoiceId: Number(r.adjusts_invoice_id), invoiceNumber: adjusts.number, period: { from: adjusts.from, to: adjusts.to } };
+  if (r.adjusts_invoice_id !== null && adjusts) {
+    line.adjusts = { invoiceId: Number(r.adjusts_invoice_id), invoiceNumber: adjusts.number, period: { from: adjusts.from, to: adjusts.to }, ...(r.adjusts_billed !== null ? { billed: dec(r.adjusts_billed) } : {}) };
+  }
   if (r.credits_line_no !== null) line.creditsLineNo = r.credits_line_no;
   return line;
 }

@@ -313,14 +313,20 @@ export class Ledger {
 
   /**
    * Why a draft can no longer be finalized as rated, if it cannot: a one-off charge it carries was billed by another
-   * invoice, or a credit it uses was drawn on by an invoice finalized since (two periods billed at once). Without
-   * this check both invoices would carry the charge, or spend the same credit.
+   * invoice, a credit it uses was drawn on, or a late-usage difference it bills was billed, by an invoice finalized
+   * since (two periods billed at once). Without this check both invoices would carry the same money.
    */
   private staleness(row: InvoiceRow, lines: readonly LedgerLine[]): string | undefined {
     for (const l of lines) {
       if (l.kind !== 'one_off' || !l.chargeId.startsWith(PENDING_PREFIX)) continue;
       const billed = this.st.pendingBilledBy.get(l.chargeId.slice(PENDING_PREFIX.length)) as { invoice_id: number | null } | undefined;
       if (billed?.invoice_id != null) return `one-off charge ${l.chargeId.slice(PENDING_PREFIX.length)} was billed on another invoice`;
+    }
+    for (const l of lines) {
+      if (l.kind !== 'adjustment' || !l.adjusts?.billed) continue;
+      const key = (x: LedgerLine) => `${x.subscriptionId}\u0000${x.planId}\u0000${x.chargeId}`;
+      const earlier = [...this.linesOf(l.adjusts.invoiceId).filter((x) => x.kind !== 'adjustment'), ...this.adjustmentsOf(l.adjusts.invoiceId)].filter((x) => key(x) === key(l));
+      if (!sum(earlier.map((x) => x.amount)).eq(l.adjusts.billed)) return `late usage of ${l.adjusts.invoiceNumber} was adjusted by another invoice`;
     }
     const balances = this.creditBalances(row.customer_id);
     for (const c of this.st.creditsOf.all(row.id) as { credit_id: string; available: string }[]) {
@@ -504,9 +510,9 @@ function prepare(db: Database.Database) {
         @amount_due, @reverse_charge, @notes, @run_id, @corrects_invoice_id, @reason, @created_at)`),
     insertLine: db.prepare(`
       INSERT INTO invoice_line (invoice_id, line_no, kind, description, subscription_id, plan_id, charge_id, prices, billing, period_from, period_to,
-        quantity, unit, unit_price, net, amount, tax_category, calculation, evidence, adjusts_invoice_id, credits_line_no)
+        quantity, unit, unit_price, net, amount, tax_category, calculation, evidence, adjusts_invoice_id, adjusts_billed, credits_line_no)
       VALUES (@invoice_id, @line_no, @kind, @description, @subscription_id, @plan_id, @charge_id, @prices, @billing, @period_from, @period_to,
-        @quantity, @unit, @unit_price, @net, @amount, @tax_category, @calculation, @evidence, @adjusts_invoice_id, @credits_line_no)`),
+        @quantity, @unit, @unit_price, @net, @amount, @tax_category, @calculation, @evidence, @adjusts_invoice_id, @adjusts_billed, @credits_line_no)`),
     insertLineTax: db.prepare(`
       INSERT INTO invoice_line_tax (invoice_id, line_no, position, rate_id, name, rate, compound, base, amount)
       VALUES (@invoice_id, @line_no, @position, @rate_id, @name, @rate, @compound, @base, @amount)`),

@@ -138,6 +138,9 @@ const MIGRATIONS: readonly Migration[] = [
         evidence            TEXT,
         -- Adjustment lines (late usage) and credit-note lines name the earlier invoice (and line) they act on.
         adjusts_invoice_id  INTEGER REFERENCES invoice (id),
+        -- For a late-usage adjustment: what had been billed for its charge when it was rated (a later finalized
+        -- adjustment of the same charge makes the draft stale, so a difference is never billed twice).
+        adjusts_billed      TEXT,
         credits_line_no     INTEGER,
         PRIMARY KEY (invoice_id, line_no)
       ) STRICT;

@@ -49,7 +49,7 @@ export async function lateUsageAdjustments(store: UsageStore, catalog: Catalog, 
           `difference billed now: ${formatMoney(dAmount, c.currency)}`,
         ],
         ...(fee.evidence ? { evidence: fee.evidence } : {}),
-        adjusts: { invoiceId: earlier.id, invoiceNumber: earlier.number, period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() } },
+        adjusts: { invoiceId: earlier.id, invoiceNumber: earlier.number, period: { from: new Date(period.from).toISOString(), to: new Date(period.to).toISOString() }, billed: billedAmount },
       });
     }
   }
