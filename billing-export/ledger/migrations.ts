@@ -138,9 +138,6 @@ const MIGRATIONS: readonly Migration[] = [
         evidence            TEXT,
         -- Adjustment lines (late usage) and credit-note lines name the earlier invoice (and line) they act on.
         adjusts_invoice_id  INTEGER REFERENCES invoice (id),
-        -- For a late-usage adjustment: what had been billed for its charge when it was rated (a later finalized
-        -- adjustment of the same charge makes the draft stale, so a difference is never billed twice).
-        adjusts_billed      TEXT,
         credits_line_no     INTEGER,
         PRIMARY KEY (invoice_id, line_no)
       ) STRICT;
@@ -271,6 +268,12 @@ const MIGRATIONS: readonly Migration[] = [
         expires_at     INTEGER NOT NULL
       ) STRICT;
     `,
+  },
+  {
+    version: 3,
+    why: 'what an adjustment saw billed for its charge when rated, so two runs at once never bill the same late usage twice',
+    // A later finalized adjustment of the same charge makes the draft stale (ledger.ts staleness).
+    sql: 'ALTER TABLE invoice_line ADD COLUMN adjusts_billed TEXT;',
   },
 ];
 
