@@ -122,7 +122,7 @@ export function lineToFee(customerId: string, l: LedgerLine): Fee {
 export function lineToDocumentLine(l: LedgerLine, lineNo: number): DocumentLine {
   return {
     lineNo, kind: l.kind, description: l.description, period: l.period, quantity: l.quantity, unit: l.unit, unitPrice: l.unitPrice,
-    net: l.net, amount: l.amount, taxCategory: l.taxCategory, taxes: l.taxes, calculation: l.calculation,
+    net: l.net, amount: l.amount, taxCategory: l.taxCategory, taxes: l.taxes, calculation: l.calculation, prices: l.prices,
     ...(l.evidence ? { evidence: l.evidence } : {}),
     ...(l.adjusts ? { adjusts: { invoiceNumber: l.adjusts.invoiceNumber, period: l.adjusts.period } } : {}),
   };
