@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { FONT_FILES, renderPdf } from '../billing-export/render/index.js';
 import { formatAmount } from '../billing-export/render/format.js';
-import { golden, longDocument } from '../billing-export/render/testdata/documents.js';
+import { golden, inclusiveDocument, longDocument } from '../billing-export/render/testdata/documents.js';
 import { goldenCases, LOGO_DATA_URI } from '../billing-export/render/testdata/golden-cases.js';
 import { run } from '../billing-export/render/testdata/tools.js';
 
@@ -87,6 +87,14 @@ describe('PDF invoice', () => {
     // Pages 2 and 3 are all lines: each starts with the column headers.
     has(textOf(file, 2), '# Description Quantity Unit Unit price Tax Amount', 'header on page 2');
     has(textOf(file, 3), '# Description Quantity Unit Unit price Tax Amount', 'header on page 3');
+  });
+
+  it('marks tax-inclusive prices as the HTML does', async () => {
+    const doc = inclusiveDocument();
+    const text = textOf(save(await renderPdf(doc)));
+    expectContent(doc, text);
+    expect(text.split(' incl. ').length - 1).toBe(doc.lines.length);
+    has(text, 'Prices of lines marked “incl.” include tax', 'inclusive note');
   });
 
   it('gives the same bytes for the same document, and different bytes for another', async () => {

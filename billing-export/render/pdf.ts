@@ -254,6 +254,10 @@ class PdfWriter {
     this.ensure(40);
     this.tableHeader();
     for (const l of this.doc.lines) this.lineRow(l);
+    if (this.doc.lines.some((l) => l.prices === 'inclusive')) {
+      this.ensure(14);
+      this.y += 2 + this.text('Prices of lines marked “incl.” include tax; the tax summary shows the tax they contain.', M.left, this.y + 2, { width: CONTENT, size: 8, color: MUTED });
+    }
   }
 
   private lineRow(l: DocumentLine): void {
