@@ -24,7 +24,8 @@ export function formatAmount(amount: Dec, currency: string): string {
   const negative = text.startsWith('-');
   const [int, frac] = (negative ? text.slice(1) : text).split('.') as [string, string | undefined];
   const grouped = int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${negative && !amount.eq(ZERO) ? '−' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''}`;
+  // A minus only on what still shows a non-zero digit: −0.001 EUR prints 0.00.
+  return `${negative && /[1-9]/.test(text) ? '−' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''}`;
 }
 
 /** A unit price for reading: at least the currency's digits, more when rating priced finer ("2.50", "0.023603", "12.5" JPY). */
