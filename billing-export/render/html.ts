@@ -152,7 +152,8 @@ function lineRow(doc: InvoiceDocument, l: DocumentLine): string {
   const tz = doc.period.timezone;
   const days = periodDays(l.period, tz);
   const span = days.start === days.end ? days.start : `${days.start} to ${days.end}`;
-  const tax = l.taxes.length > 0 ? l.taxes.map((t) => `${percentOf(t.rate)} %`).join(' + ') : doc.reverseCharge ? 'RC' : l.taxExemptionReason ? 'exempt' : '—';
+  const tax = l.taxes.length > 0 ? h(l.taxes.map((t) => `${percentOf(t.rate)} %`).join(' + '))
+    : doc.reverseCharge ? '<abbr title="reverse charge">RC</abbr>' : l.taxExemptionReason ? 'exempt' : '—';
   const detail = [span, ...l.calculation, ...(l.adjusts ? [`late usage of ${l.adjusts.invoiceNumber}`] : [])];
   return `    <tr${l.net.lt(ZERO) ? ' class="credit"' : ''}>
       <td>${l.lineNo}</td>
@@ -160,7 +161,7 @@ function lineRow(doc: InvoiceDocument, l: DocumentLine): string {
       <td class="num">${h(formatQuantity(l.quantity))}</td>
       <td>${h(l.unit)}</td>
       <td class="num">${h(formatPrice(l.unitPrice, doc.currency))}${l.prices === 'inclusive' ? ' <abbr title="tax included">incl.</abbr>' : ''}</td>
-      <td class="num">${h(tax)}</td>
+      <td class="num">${tax}</td>
       <td class="num">${h(formatAmount(l.prices === 'inclusive' ? l.amount : l.net, doc.currency))}</td>
     </tr>`;
 }
