@@ -97,6 +97,16 @@ describe('PDF invoice', () => {
     has(text, 'Prices of lines marked “incl.” include tax', 'inclusive note');
   });
 
+  it('refuses a broken logo with an error instead of crashing the process (pdfkit inflates PNGs in a callback)', async () => {
+    const doc = golden('eu-credit-note');
+    await expect(renderPdf(doc, { logoDataUri: 'data:image/png;base64,AAAA' })).rejects.toThrow(/PDF logo: not a PNG/);
+    const png = Buffer.from(LOGO_DATA_URI.split(',')[1]!, 'base64');
+    const idat = png.indexOf('IDAT');
+    png.fill(0x55, idat + 4, idat + 24); // scramble the compressed pixels, keep the chunk structure
+    await expect(renderPdf(doc, { logoDataUri: `data:image/png;base64,${png.toString('base64')}` })).rejects.toThrow(/PDF logo: corrupt PNG image data/);
+    await expect(renderPdf(doc, { logoDataUri: 'data:image/jpeg;base64,AAAA' })).rejects.toThrow(/PDF logo: not a JPEG/);
+  });
+
   it('gives the same bytes for the same document, and different bytes for another', async () => {
     const doc = golden('eu-vat-invoice');
     const a = await renderPdf(doc, { logoDataUri: LOGO_DATA_URI });

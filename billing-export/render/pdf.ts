@@ -1,5 +1,6 @@
 // The invoice as a PDF (pdfkit): the HTML's content on A4 pages, fonts embedded, deterministic bytes for a given document.
 import { existsSync, readFileSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
 import PDFDocument from 'pdfkit';
 import { type Dec, dec, ZERO } from '../../rating/money.js';
 import type { DocumentLine, InvoiceDocument, Party } from '../document.js';
@@ -78,6 +79,43 @@ type Face = 'sans' | 'bold' | 'mono';
 
 /** Renders the PDF. Same document, same bytes: the creation date is the issue date and pdfkit derives the file ID from it. */
 export function renderPdf(doc: InvoiceDocument, opts: PdfOptions = {}): Promise<Buffer> {
+  try {
+    return render(doc, { ...opts, ...(opts.logoDataUri ? { logoDataUri: checkedLogo(opts.logoDataUri) } : {}) });
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+}
+
+/**
+ * A logo pdfkit can draw, or an error now. pdfkit inflates a PNG's pixels in an asynchronous callback, where a
+ * corrupt image throws out of reach of any promise and would take the whole process down; so the image data is
+ * inflated here first, synchronously.
+ */
+function checkedLogo(uri: string): string {
+  const m = /^data:image\/(png|jpeg);base64,([A-Za-z0-9+/=]+)$/.exec(uri);
+  if (!m) throw new Error('PDF logo: expected a data:image/png or data:image/jpeg base64 URI');
+  const bytes = Buffer.from(m[2]!, 'base64');
+  if (m[1] === 'jpeg') {
+    if (bytes[0] !== 0xff || bytes[1] !== 0xd8) throw new Error('PDF logo: not a JPEG (no SOI marker)');
+    return uri;
+  }
+  if (!bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) throw new Error('PDF logo: not a PNG (bad signature)');
+  const idat: Buffer[] = [];
+  for (let at = 8; at + 8 <= bytes.length;) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    if (type === 'IDAT') idat.push(bytes.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  try {
+    inflateSync(Buffer.concat(idat));
+  } catch (err) {
+    throw new Error(`PDF logo: corrupt PNG image data (${(err as Error).message})`);
+  }
+  return uri;
+}
+
+function render(doc: InvoiceDocument, opts: PdfOptions): Promise<Buffer> {
   const fonts = pdfFonts();
   const issued = new Date(`${doc.issueDate}T00:00:00Z`);
   const pdf = new PDFDocument({
@@ -181,7 +219,7 @@ class PdfWriter {
     const d = this.doc;
     this.pdf.rect(0, 0, A4.width, 8).fill(this.primary);
     let left = M.top;
-    const logo = this.opts.logoDataUri && /^data:image\/(png|jpeg);base64,/.exec(this.opts.logoDataUri);
+    const logo = this.opts.logoDataUri && /^data:image\/(png|jpeg);base64,/.exec(this.opts.logoDataUri); // checked by renderPdf
     if (logo) {
       this.pdf.image(Buffer.from(this.opts.logoDataUri!.slice(logo[0].length), 'base64'), M.left, left, { fit: [150, 44] });
       left += 50;
