@@ -4,6 +4,7 @@ import { documentToJson } from '../document-json.js';
 
 export { renderHtml, type HtmlOptions, escapeHtml } from './html.js';
 export { renderPdf, type PdfOptions, FONT_FILES } from './pdf.js';
+export { createPdfPool, type PdfPool } from './pdf-pool.js';
 export { renderCsv, csvField, CSV_COLUMNS } from './csv.js';
 export { renderUbl, peppolObstacles, PEPPOL_CUSTOMIZATION_ID, PEPPOL_PROFILE_ID } from './ubl.js';
 export {
