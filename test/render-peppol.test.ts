@@ -11,6 +11,7 @@ import type { InvoiceDocument } from '../billing-export/document.js';
 import { peppolObstacles, renderUbl } from '../billing-export/render/index.js';
 import { exemptDocument, golden, inclusiveDocument, longDocument, zeroRatedDocument } from '../billing-export/render/testdata/documents.js';
 import { goldenCases } from '../billing-export/render/testdata/golden-cases.js';
+import { run } from '../billing-export/render/testdata/tools.js';
 
 const SAXON = '/usr/share/java/Saxon-HE.jar';
 const RULES = fileURLToPath(new URL('../billing-export/schemas/peppol-bis-3/', import.meta.url));
@@ -79,9 +80,13 @@ describe('Peppol BIS Billing 3.0 schematron', () => {
     mkdirSync(inputs);
     const docs = peppolDocuments();
     expect(docs.map(([n]) => n)).toEqual(['eu-vat-invoice', 'eu-reverse-charge-invoice', 'eu-credit-note', 'exempt', 'zero-rated', 'inclusive', 'long']);
+    const xsd = (doc: InvoiceDocument) => join(RULES, `../ubl-2.1/maindoc/UBL-${doc.kind === 'credit_note' ? 'CreditNote' : 'Invoice'}-2.1.xsd`);
     for (const [name, doc] of docs) {
       expect(peppolObstacles(doc), name).toEqual([]);
       writeFileSync(join(inputs, `${name}.xml`), renderUbl(doc));
+      // Schematron assumes a schema-valid document: every one of them validates first.
+      const v = run('xmllint', ['--noout', '--nonet', '--schema', xsd(doc), join(inputs, `${name}.xml`)]);
+      expect(v.status, `${name}: ${v.stderr.toString()}`).toBe(0);
     }
     const results = check(inputs);
     for (const [name] of docs) expect(fatal(results.get(`${name}.xml`)), name).toEqual([]);
