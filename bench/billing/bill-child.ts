@@ -25,6 +25,10 @@ export interface BillChildResult {
   catalogLoadMs: number;
   /** Rating, drafts and finalization (numbers, documents) into the ledger. */
   runMs: number;
+  /** Part of runMs inside the usage store's queryUsage. */
+  readMs: number;
+  /** Part of runMs saving drafts and finalizing them (numbers, documents, canonical JSON, fsync). */
+  ledgerMs: number;
   /** HTML and UBL of every finalized invoice, read back from the ledger (and written to files with `out`). */
   renderMs: number;
   invoices: number;
@@ -39,6 +43,9 @@ export interface BillChildResult {
   pdfs: number;
   pdfMs: number;
   pdfBytes: number;
+  /** Peak RSS (maxRSS) when the run had finalized every invoice, after rendering HTML and UBL, and at the end. */
+  peakRssAfterRunBytes: number;
+  peakRssAfterRenderBytes: number;
   peakRssBytes: number;
 }
 
@@ -53,8 +60,38 @@ async function main(): Promise<void> {
   const ledger = Ledger.open(join(config.dataDir, config.billing!.ledger));
   try {
     t = performance.now();
-    const report = await runBilling({ store, catalog, billing: config.billing!, log, ledger }, { period: req.period });
+    // Time inside the store's queryUsage, to tell the store's share of the run from rating's and the ledger's.
+    let readMs = 0;
+    const timed = {
+      name: store.name,
+      queryUsage: async (q: Parameters<typeof store.queryUsage>[0]) => {
+        const t0 = performance.now();
+        try {
+          return await store.queryUsage(q);
+        } finally {
+          readMs += performance.now() - t0;
+        }
+      },
+      close: () => store.close(),
+    };
+    let ledgerMs = 0;
+    const timedLedger = new Proxy(ledger, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function' || !['saveDrafts', 'finalizeDrafts'].includes(String(prop))) return v;
+        return (...a: unknown[]) => {
+          const t0 = performance.now();
+          try {
+            return (v as (...x: unknown[]) => unknown).apply(target, a);
+          } finally {
+            ledgerMs += performance.now() - t0;
+          }
+        };
+      },
+    });
+    const report = await runBilling({ store: timed, catalog, billing: config.billing!, log, ledger: timedLedger }, { period: req.period });
     const runMs = performance.now() - t;
+    const peakRssAfterRunBytes = process.resourceUsage().maxRSS * 1024;
 
     t = performance.now();
     if (req.out) mkdirSync(req.out, { recursive: true });
@@ -76,6 +113,7 @@ async function main(): Promise<void> {
       totals.set(doc.currency, [...(totals.get(doc.currency) ?? []), doc.total]);
     }
     const renderMs = performance.now() - t;
+    const peakRssAfterRenderBytes = process.resourceUsage().maxRSS * 1024;
 
     const sequences = ledger.db.prepare("SELECT sequence FROM invoice WHERE status = 'finalized' ORDER BY sequence").pluck().all() as number[];
     const gapFree = sequences.length === report.finalized.length && sequences.every((s, i) => s === i + 1);
@@ -88,9 +126,9 @@ async function main(): Promise<void> {
 
     const ledgerBytes = Number(ledger.db.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck().get());
     const result: BillChildResult = {
-      catalogLoadMs, runMs, renderMs, invoices: report.finalized.length, lines,
+      catalogLoadMs, runMs, readMs, ledgerMs, renderMs, invoices: report.finalized.length, lines,
       totals: Object.fromEntries([...totals].map(([k, v]) => [k, sum(v).toFixed(2)])), gapFree, htmlBytes, ublBytes, ledgerBytes,
-      pdfs: pdfs.length, pdfMs, pdfBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      pdfs: pdfs.length, pdfMs, pdfBytes, peakRssAfterRunBytes, peakRssAfterRenderBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
