@@ -99,35 +99,29 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
     batch = [];
   };
 
+  /** Rates one customer into the batch (or the previews of a dry run); nothing for a customer with nothing to bill. */
+  const bill = async (c: Customer) => {
+    const draft = await prepareDraft(deps, reader, c, options.period);
+    if (draft.rated.fees.length === 0 && draft.adjustments.length === 0) report.empty.push(c.id);
+    else if (!ledger) report.previews.push({ rated: draft.rated, adjustments: draft.adjustments });
+    else {
+      batch.push({ customer: c, draft });
+      if (batch.length >= batchSize) flush();
+    }
+  };
+
   try {
     const done = reader.finalizedCustomers(options.period);
     for (const c of customers) {
-      if (done.has(c.id)) {
-        report.skipped.push({ customerId: c.id, number: reader.finalizedNumber(c.id, options.period) ?? '?' });
-        continue;
-      }
-      const draft = await prepareDraft(deps, reader, c, options.period);
-      if (draft.rated.fees.length === 0 && draft.adjustments.length === 0) {
-        report.empty.push(c.id);
-        continue;
-      }
-      if (!ledger) {
-        report.previews.push({ rated: draft.rated, adjustments: draft.adjustments });
-        continue;
-      }
-      batch.push({ customer: c, draft });
-      if (batch.length >= batchSize) flush();
+      if (done.has(c.id)) report.skipped.push({ customerId: c.id, number: reader.finalizedNumber(c.id, options.period) ?? '?' });
+      else await bill(c);
     }
     flush();
     // Bounded: each round only sees what other runs finalized meanwhile.
     for (let round = 0; round < 3 && stale.length > 0; round++) {
       const again = stale;
       stale = [];
-      for (const c of again) {
-        const draft = await prepareDraft(deps, reader, c, options.period);
-        if (draft.rated.fees.length === 0 && draft.adjustments.length === 0) report.empty.push(c.id);
-        else batch.push({ customer: c, draft });
-      }
+      for (const c of again) await bill(c);
       flush();
     }
     if (stale.length > 0) throw new Error(`billing run: ${stale.map((c) => c.id).join(', ')} kept going stale (another run is billing them); run again`);
