@@ -2,10 +2,11 @@
 // ledger, render every finalized document to HTML and UBL files (from the stored JSON, as `invoices export` does),
 // then time PDFs. One JSON line on stdout.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Ledger } from '../../billing-export/ledger/ledger.js';
-import { renderHtml, renderPdf, renderUbl } from '../../billing-export/render/index.js';
+import { createPdfPool, renderHtml, renderPdf, renderUbl } from '../../billing-export/render/index.js';
 import { runBilling } from '../../billing-export/run/billing-run.js';
 import { loadCatalog } from '../../config/catalog-load.js';
 import { loadConfig } from '../../config/load.js';
@@ -43,6 +44,9 @@ export interface BillChildResult {
   pdfs: number;
   pdfMs: number;
   pdfBytes: number;
+  /** The same PDFs through createPdfPool (a worker per core), once the workers are warm. */
+  poolPdfMs: number;
+  poolWorkers: number;
   /** Peak RSS (maxRSS) when the run had finalized every invoice, after rendering HTML and UBL, and at the end. */
   peakRssAfterRunBytes: number;
   peakRssAfterRenderBytes: number;
@@ -118,17 +122,28 @@ async function main(): Promise<void> {
     const sequences = ledger.db.prepare("SELECT sequence FROM invoice WHERE status = 'finalized' ORDER BY sequence").pluck().all() as number[];
     const gapFree = sequences.length === report.finalized.length && sequences.every((s, i) => s === i + 1);
 
+    // PDFs one after another on this thread, then the same documents through the worker pool (one per core).
+    const pdfs = report.finalized.slice(0, req.pdfs).map((f) => ledger.document(f.number));
     t = performance.now();
     let pdfBytes = 0;
-    const pdfs = report.finalized.slice(0, req.pdfs);
-    for (const f of pdfs) pdfBytes += (await renderPdf(ledger.document(f.number))).length;
+    for (const doc of pdfs) pdfBytes += (await renderPdf(doc)).length;
     const pdfMs = performance.now() - t;
+    const pool = createPdfPool();
+    let poolPdfMs: number;
+    try {
+      await pool.render(pdfs[0]!); // workers started and warm, as in a long export
+      t = performance.now();
+      await Promise.all(pdfs.map((doc) => pool.render(doc)));
+      poolPdfMs = performance.now() - t;
+    } finally {
+      await pool.stop();
+    }
 
     const ledgerBytes = Number(ledger.db.prepare('SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()').pluck().get());
     const result: BillChildResult = {
       catalogLoadMs, runMs, readMs, ledgerMs, renderMs, invoices: report.finalized.length, lines,
       totals: Object.fromEntries([...totals].map(([k, v]) => [k, sum(v).toFixed(2)])), gapFree, htmlBytes, ublBytes, ledgerBytes,
-      pdfs: pdfs.length, pdfMs, pdfBytes, peakRssAfterRunBytes, peakRssAfterRenderBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      pdfs: pdfs.length, pdfMs, pdfBytes, poolPdfMs, poolWorkers: availableParallelism(), peakRssAfterRunBytes, peakRssAfterRenderBytes, peakRssBytes: process.resourceUsage().maxRSS * 1024,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
