@@ -12,7 +12,6 @@ import { allocateUnapplied, customerBalances, importPayments } from '../billing-
 import { runBilling } from '../billing-export/run/billing-run.js';
 import { creditNoteLines } from '../billing-export/run/credit-note.js';
 import { openLedgerForReading } from '../billing-export/run/ledger-reader.js';
-import { numberFormatFor } from '../billing-export/run/numbering.js';
 import { loadCatalog } from '../config/catalog-load.js';
 import { loadConfig } from '../config/load.js';
 import { dec } from '../rating/money.js';
@@ -57,18 +56,6 @@ function dump(file: string): string {
     db.close();
   }
 }
-
-describe('numbering formats', () => {
-  it('names the series by the format without its sequence, and pads the sequence', () => {
-    const f = numberFormatFor('INV-{YYYY}-{seq:06}', '2026-01-02');
-    expect(f.series).toBe('INV-2026');
-    expect(f.format(42)).toBe('INV-2026-000042');
-    const g = numberFormatFor('{YY}{MM}/{seq:04}', '2025-12-31');
-    expect([g.series, g.format(7)]).toEqual(['2512', '2512/0007']);
-    expect(numberFormatFor('CN{seq}', '2025-12-31').format(12)).toBe('CN12');
-    expect(() => f.format(0)).toThrow(/sequence 0/);
-  });
-});
 
 describe('billing runs into the ledger', () => {
   let dir: string;
