@@ -223,18 +223,6 @@ describe('billing runs into the ledger', () => {
     }
   });
 
-  it('payments CSV errors name the file, line and column', () => {
-    const bad = ['date,invoice,amount,currency,reference', '2026-02-30,INV-1,12.5x,USD,R1', '2026-02-01,,-3,XXX,'].join('\n');
-    expect(() => parsePaymentsCsv(bad, 'bank.csv')).toThrow([
-      'bank.csv:2 amount: not an amount: "12.5x" (expected a decimal such as 49.95, no currency sign)',
-      'bank.csv:2 date: not a date: "2026-02-30" (expected YYYY-MM-DD)',
-      'bank.csv:3 amount: -3 is not positive (expected a payment received; refunds are credit notes)',
-      'bank.csv:3 currency: unknown currency "XXX" (expected an ISO 4217 code such as USD)',
-      'bank.csv:3 invoice: neither an invoice number nor a customer id (expected one of them)',
-      'bank.csv:3 reference: empty (expected the bank or processor reference, which makes a re-import harmless)',
-    ].join('\n'));
-  });
-
   it('a draft whose charge, credit or late usage another invoice used since it was rated is not finalized', async () => {
     // C-0001 has a 10.00 credit, C-0002 gets late usage for November, C-0003 a waiting one-off charge.
     const w2 = writeBillingWorld(join(dir, 'two-periods'), 3);
