@@ -107,7 +107,7 @@ describe('billing runs into the ledger', () => {
   it('the database refuses any change to a finalized invoice, its lines, its number or its series', () => {
     const db = new Database(world.ledger);
     try {
-      const refuse = (sql: string) => expect(() => db.prepare(sql).run(), sql).toThrow(/cannot be changed|finalized document takes the next number/);
+      const refuse = (sql: string) => expect(() => db.prepare(sql).run(), sql).toThrow(/cannot be changed|finalized document takes the next number|UNIQUE constraint failed/);
       refuse("UPDATE invoice SET total = '0.01' WHERE number = 'INV-2026-000001'");
       refuse("UPDATE invoice SET status = 'draft', number = NULL WHERE number = 'INV-2026-000001'");
       refuse("DELETE FROM invoice WHERE number = 'INV-2026-000001'");
@@ -117,6 +117,16 @@ describe('billing runs into the ledger', () => {
       refuse("UPDATE invoice_tax SET amount = '0'");
       refuse("UPDATE number_series SET last_sequence = 2 WHERE series = 'INV-2026'");
       refuse("DELETE FROM number_series");
+      // A draft cannot be finalized by hand, whatever number it claims: not the next, not a reused one, not 0.
+      db.prepare("INSERT INTO number_series (series, kind, last_sequence) VALUES ('HAND', 'invoice', 0)").run();
+      const draft = Number(db.prepare(`INSERT INTO invoice (kind, status, customer_id, period_label, period_from, period_to, timezone, currency, subtotal, tax_total, total, amount_due, reverse_charge, notes, created_at)
+        VALUES ('invoice', 'draft', 'C-0001', '2030-01', 'x', 'y', 'UTC', 'USD', '0', '0', '0', '0', 0, '[]', 'now')`).run().lastInsertRowid);
+      const finalizeAs = (series: string, sequence: number) =>
+        `UPDATE invoice SET status = 'finalized', series = '${series}', sequence = ${sequence}, number = '${series}-${sequence}', issue_date = 'd', due_date = 'd', finalized_at = 'd', document_json = '{}' WHERE id = ${draft}`;
+      refuse(finalizeAs('INV-2026', 9));
+      refuse(finalizeAs('INV-2026', 5));
+      refuse(finalizeAs('HAND', 0));
+      db.prepare(`DELETE FROM invoice WHERE id = ${draft}`).run();
       // The rows are intact.
       expect(db.prepare("SELECT total FROM invoice WHERE number = 'INV-2026-000001'").get()).toEqual({ total: '129.46' });
       expect(db.prepare("SELECT last_sequence FROM number_series WHERE series = 'INV-2026'").get()).toEqual({ last_sequence: 5 });

@@ -275,6 +275,14 @@ const MIGRATIONS: readonly Migration[] = [
     // A later finalized adjustment of the same charge makes the draft stale (ledger.ts staleness).
     sql: 'ALTER TABLE invoice_line ADD COLUMN adjusts_billed TEXT;',
   },
+  {
+    version: 4,
+    why: 'a finalized number starts at 1: a fresh series (last 0) must not let a document be finalized as number 0',
+    sql: `
+      CREATE TRIGGER invoice_sequence_positive BEFORE UPDATE OF status ON invoice WHEN NEW.status = 'finalized' AND NEW.sequence < 1
+        BEGIN SELECT RAISE(ABORT, 'ledger: a finalized document takes the next number of its series'); END;
+    `,
+  },
 ];
 
 export const LEDGER_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
