@@ -81,6 +81,100 @@ commonOptions(
     await runDemo(flags);
   });
 
+const catalogOptions = (cmd: Command): Command => cmd
+  .option('--plans <file>', 'plans and taxes YAML (overrides catalog.plans)')
+  .option('--customers <file>', 'customers YAML or CSV (overrides catalog.customers)');
+
+const bill = program.command('bill').description('billing runs into the invoice ledger (billing: section of the config)');
+catalogOptions(commonOptions(
+  bill
+    .command('run')
+    .description('rate a period, then draft and finalize one invoice per customer with gap-free numbers; safe to repeat'),
+))
+  .requiredOption('--period <yyyy-mm>', 'billing period, e.g. 2025-12 (each customer\'s own billing day and time zone)')
+  .option('--customer <id>', 'only this customer, repeatable', collectList)
+  .option('--dry-run', 'print what would be invoiced; write nothing')
+  .option('--batch <n>', 'invoices finalized per transaction (default 100)')
+  .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runBillRun } = await import('./bill.js');
+    await runBillRun(flags);
+  });
+catalogOptions(commonOptions(
+  bill
+    .command('schedule')
+    .description('bill each customer\'s period on their billing day in their zone; catches up missed periods; one scheduler at a time'),
+))
+  .option('--once', 'bill what is due now, then exit (exit 3 when another scheduler holds the lease)')
+  .option('--now <instant>', 'with --once: the instant to bill as of, e.g. 2026-01-01T06:00:00Z')
+  .option('--batch <n>', 'invoices finalized per transaction (default 100)')
+  .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))
+  .action(async (flags) => {
+    const { runBillSchedule } = await import('./bill.js');
+    await runBillSchedule(flags);
+  });
+catalogOptions(commonOptions(
+  bill
+    .command('charge')
+    .description('add a one-off charge (installation, site visit) to the customer\'s next invoice'),
+))
+  .requiredOption('--customer <id>', 'customer id')
+  .requiredOption('--id <id>', 'your id for the charge: adding the same id twice adds it once')
+  .requiredOption('--description <text>', 'line text on the invoice')
+  .requiredOption('--amount <decimal>', 'price in the customer\'s currency, as the plan prices (net or gross)')
+  .requiredOption('--tax-category <name>', 'product category for taxes (taxes.categories of the plans file)')
+  .action(async (flags) => {
+    const { runBillCharge } = await import('./bill.js');
+    await runBillCharge(flags);
+  });
+
+const invoices = program.command('invoices').description('finalized invoices and credit notes in the ledger');
+commonOptions(invoices.command('list').description('invoices and credit notes with paid, credited and balance'))
+  .option('--customer <id>', 'only this customer')
+  .addOption(new Option('--status <status>', 'only this status').choices(['open', 'partly_paid', 'paid', 'credited', 'credit_note']))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runInvoicesList } = await import('./invoices.js');
+    runInvoicesList(flags);
+  });
+commonOptions(invoices.command('show').argument('<number>', 'invoice or credit note number').description('one document as finalized, with its balance'))
+  .addOption(new Option('--format <format>', 'text, or the stored canonical JSON').choices(['text', 'json']).default('text'))
+  .action(async (number: string, flags) => {
+    const { runInvoicesShow } = await import('./invoices.js');
+    runInvoicesShow(number, flags);
+  });
+commonOptions(invoices.command('export').argument('<number...>', 'invoice or credit note numbers').description('render finalized documents to files'))
+  .addOption(new Option('--format <format>', 'what to write').choices(['html', 'pdf', 'csv', 'json', 'ubl', 'quickbooks', 'xero']).makeOptionMandatory())
+  .requiredOption('--out <dir>', 'directory to write to (created if missing)')
+  .action(async (numbers: string[], flags) => {
+    const { runInvoicesExport } = await import('./invoices.js');
+    await runInvoicesExport(numbers, flags);
+  });
+catalogOptions(commonOptions(invoices.command('credit').argument('<number>', 'invoice number').description('issue a credit note (own number series) correcting a finalized invoice')))
+  .requiredOption('--reason <text>', 'why; printed on the credit note')
+  .option('--lines <n,n…>', 'credit these whole lines of the invoice')
+  .option('--amount <decimal>', 'credit this amount, tax included, spread over the invoice\'s taxes')
+  .action(async (number: string, flags) => {
+    const { runInvoicesCredit } = await import('./invoices.js');
+    runInvoicesCredit(number, flags);
+  });
+
+const payments = program.command('payments').description('payments received, allocated to invoices');
+commonOptions(payments.command('import').argument('<file>', 'CSV: date, invoice and/or customer, amount, currency, reference').description('import payments (a reference already imported is skipped) and allocate them, oldest invoice first'))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (file: string, flags) => {
+    const { runPaymentsImport } = await import('./payments.js');
+    runPaymentsImport(file, flags);
+  });
+commonOptions(payments.command('balances').description('open balance and money on account per customer'))
+  .option('--customer <id>', 'only this customer')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runPaymentsBalances } = await import('./payments.js');
+    runPaymentsBalances(flags);
+  });
+
 const config = program.command('config').description('work with config files');
 config
   .command('check')

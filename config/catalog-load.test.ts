@@ -141,6 +141,16 @@ ${sub}`;
       ],
     },
     {
+      name: 'invoice details: a country code in lower case, an email without @, an endpoint scheme that is no EAS code',
+      text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n').replace('    subscriptions:',
+        '    postalAddress: { lines: ["1 Main St"], countryCode: us }\n    email: billing.example.com\n    endpoint: { scheme: mail, id: x }\n    subscriptions:'),
+      want: [
+        'customers.yaml:7 customers[0].postalAddress.countryCode: not a country code: "us" (expected ISO 3166-1 alpha-2 in capitals, e.g. "DE", "US")',
+        'customers.yaml:8 customers[0].email: not an email address: "billing.example.com" (expected e.g. "billing@example.com")',
+        'customers.yaml:9 customers[0].endpoint.scheme: not an EAS scheme: "mail" (expected a code such as "0088", "0192", "9930" or "EM")',
+      ],
+    },
+    {
       name: 'one identity on two customers',
       text: customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n').replace('    subscriptions:', '    subscribers: { radius: [shared] }\n    subscriptions:')
         + '  - { id: C2, legalName: Two, currency: USD, timezone: UTC, tax: { jurisdiction: US-TX }, subscribers: { radius: [shared] } }\n',
@@ -148,6 +158,17 @@ ${sub}`;
     },
   ])('customers: $name', ({ text, want }) => {
     expect(errors(() => parseCustomers(text, 'customers.yaml', plans))).toEqual(want);
+  });
+
+  it('reads the invoice details of a customer beside the free-text address', () => {
+    const [c] = parseCustomers(customer('      - { id: S1, plan: p1, start: 2025-12-01 }\n').replace('    subscriptions:',
+      '    address: "1 Main St, Marfa TX"\n    tradingName: One\n    postalAddress: { lines: ["1 Main St"], city: Marfa, region: TX, postalCode: "79843", countryCode: US }\n'
+      + '    email: billing@one.example\n    endpoint: { scheme: "0088", id: "7300010000001" }\n    companyId: "TX-123"\n    subscriptions:'), 'customers.yaml', plans);
+    expect(c).toMatchObject({
+      address: '1 Main St, Marfa TX', tradingName: 'One', email: 'billing@one.example', companyId: 'TX-123',
+      postalAddress: { lines: ['1 Main St'], city: 'Marfa', region: 'TX', postalCode: '79843', countryCode: 'US' },
+      endpoint: { scheme: '0088', id: '7300010000001' },
+    });
   });
 
   it('CSV errors name the line and the column', () => {

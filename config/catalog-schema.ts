@@ -185,10 +185,39 @@ export const subscriptionSchema = z.strictObject({
   oneOff: z.array(z.strictObject({ id, description: z.string().min(1), price: decimal, date: dateOrInstant, taxCategory: z.string().min(1) })).default([]),
 });
 
+/** A structured postal address for invoices (UBL cac:PostalAddress, the printed customer block). */
+export const postalAddressSchema = z.strictObject({
+  /** Street lines, first line first. */
+  lines: z.array(z.string().min(1)).min(1),
+  city: z.string().min(1).optional(),
+  postalCode: z.string().min(1).optional(),
+  /** State, province or region. */
+  region: z.string().min(1).optional(),
+  /** ISO 3166-1 alpha-2 (Peppol requires it for seller and buyer). */
+  countryCode: z.string().refine((s) => /^[A-Z]{2}$/.test(s), { message: 'not a country code (expected ISO 3166-1 alpha-2 in capitals, e.g. "DE", "US")' }),
+});
+
+/** A Peppol electronic address (UBL cbc:EndpointID with its EAS scheme, e.g. 0088 GLN, 0192 Norway org no, 9930 DE VAT, EM email). */
+export const peppolEndpointSchema = z.strictObject({
+  scheme: z.string().refine((s) => /^(\d{4}|[A-Z]{2})$/.test(s), { message: 'not an EAS scheme (expected a code such as "0088", "0192", "9930" or "EM")' }),
+  id: z.string().min(1),
+});
+
 export const customerSchema = z.strictObject({
   id,
   legalName: z.string().min(1),
+  /** Trading name shown beside the legal name when it differs. */
+  tradingName: z.string().min(1).optional(),
+  /** Free-text address (one line, as a CRM exports it); `postalAddress` wins on invoices when both are given. */
   address: z.string().default(''),
+  /** Structured address for invoices: needed for a Peppol UBL invoice (country code). */
+  postalAddress: postalAddressSchema.optional(),
+  /** Where invoices are sent, and the buyer's contact on them. */
+  email: z.string().refine((s) => /^[^\s@]+@[^\s@]+$/.test(s), { message: 'not an email address (expected e.g. "billing@example.com")' }).optional(),
+  /** Peppol participant id: an invoice is Peppol BIS 3 only when both seller and buyer have one. */
+  endpoint: peppolEndpointSchema.optional(),
+  /** Company registration number (UBL cac:PartyLegalEntity/cbc:CompanyID). */
+  companyId: z.string().min(1).optional(),
   taxIds: z.array(z.string().min(1)).default([]),
   currency,
   timezone: timeZone,
@@ -226,6 +255,7 @@ export type TaxRate = z.output<typeof taxRateSchema>;
 export type PlansFile = z.output<typeof plansFileSchema>;
 export type Subscription = z.output<typeof subscriptionSchema>;
 export type Customer = z.output<typeof customerSchema>;
+export type PostalAddressSpec = z.output<typeof postalAddressSchema>;
 
 /** Everything rating needs besides usage. */
 export interface Catalog {

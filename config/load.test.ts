@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from './load.js';
+import { billingSchema } from '../billing-export/config.js';
 import { configSchema } from './schema.js';
 
 const F = 'wispmeter.yaml';
@@ -72,7 +73,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
   {
     name: 'unknown top-level key',
     yaml: 'collectors:\n  radius: {}\n',
-    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores)`],
+    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing)`],
   },
   {
     name: 'enum value',
@@ -146,7 +147,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
     yaml: 'log:\n\tlevel: info\n',
     want: [
       `${F}:1 log: empty value (expected a mapping)`,
-      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores)`,
+      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing)`,
       `${F}:2 log: tab used for indentation (expected spaces)`,
     ],
   },
@@ -172,7 +173,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
       `${F}:2 spool.maxBytes: too small: -1 (expected a byte size, e.g. 1048576, "512MiB", "1GB")`,
       `${F}:4 radius.listen[1]: "0.0.0.0:1813" is listed twice (expected each listen address once)`,
       `${F}:6 radius.identity.attribute: invalid value "NAS-Port" (expected one of User-Name, Calling-Station-Id, Class)`,
-      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores)`,
+      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing)`,
     ],
   },
   {
@@ -223,7 +224,7 @@ describe('parseConfig: valid configs', () => {
     expect(config.catalog).toEqual({ plans: '/etc/fixtures/catalog/plans.yaml', customers: '/etc/fixtures/catalog/customers.yaml' });
     // The sample states the defaults: parsing the sample equals the defaults plus its own radius, metrics and catalog.
     const defaults = configSchema.parse({});
-    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined, snmp: undefined, routeros: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
+    expect({ ...config, dataDir: defaults.dataDir, radius: undefined, metrics: {}, catalog: undefined, snmp: undefined, routeros: undefined, billing: undefined }).toEqual({ ...defaults, radius: undefined, catalog: undefined });
     // The snmp section states its defaults too: the sample equals them plus its own targets.
     expect(config.snmp?.targets.map((t) => `${t.name}/${t.version}`)).toEqual(['core-ccr/2c', 'tower-north-ap1/3']);
     const snmpDefaults = configSchema.parse({ snmp: {} }).snmp;
@@ -234,6 +235,9 @@ describe('parseConfig: valid configs', () => {
     expect(config.routeros?.devices.map((d) => `${d.name}@${d.host}`)).toEqual(['tower-north@10.10.0.1', 'tower-south@10.10.0.2']);
     const routerosDefaults = configSchema.parse({ routeros: { devices: [{ name: 'x', host: 'h', username: 'u', password: 'p' }] } }).routeros;
     expect({ ...config.routeros, devices: [], subscribers: undefined }).toEqual({ ...routerosDefaults, devices: [], subscribers: undefined });
+    // Billing: every default stated, beside its own seller, payment instructions and zone.
+    const billing = config.billing!;
+    expect({ ...billing, timezone: 'UTC' }).toEqual(billingSchema.parse({ seller: billing.seller, branding: { paymentInstructions: billing.branding.paymentInstructions } }));
   });
 
   it.each([1, 2])('parses the sample\'s commented influx v%i alternative', (version) => {

@@ -74,6 +74,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
   if (!isAbsolute(config.dataDir)) config.dataDir = resolve(base, config.dataDir);
   if (config.catalog) config.catalog = { plans: resolve(base, config.catalog.plans), customers: resolve(base, config.catalog.customers) };
   if (config.routeros) config.routeros = resolveRouterosPaths(config.routeros, base);
+  if (config.billing?.branding.logo) config.billing.branding.logo = resolve(base, config.billing.branding.logo);
   return config;
 }
 

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 export { byteSize, cidr, duration, listenAddress, parseHostPort } from './primitives.js';
 import { netflowSchema } from '../collectors/netflow/config.js';
+import { billingSchema } from '../billing-export/config.js';
 import { routerosSchema } from '../collectors/routeros/config.js';
 import { snmpSchema } from '../collectors/snmp/config.js';
 import { byteSize, cidr, duration, listenAddress } from './primitives.js';
@@ -130,6 +131,8 @@ export const configSchema = z.strictObject({
     /** InfluxDB, for Grafana and as a query source. */
     influx: influxSchema.optional(),
   }).default({ embedded: { path: 'usage.sqlite' } }),
+  /** Invoicing (`wispmeter bill`, `invoices`, `payments`): seller, numbering, terms, schedule. */
+  billing: billingSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

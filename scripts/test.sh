@@ -3,7 +3,9 @@
 # Debian packages: influxdb (influxd), freeradius-utils (radclient), freeradius (benchmark peer),
 # victoria-metrics (a real /api/v2/write server), softflowd (a real NetFlow/IPFIX exporter), snmpd and
 # snmp (a real SNMP agent and snmpget/snmpwalk), openssl (test certificates), systemd (systemd-analyze
-# verify and security for deploy/systemd).
+# verify and security for deploy/systemd), libxml2-utils (xmllint: UBL schema checks), poppler-utils
+# (pdftotext, pdftoppm: PDF checks), fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in
+# invoice PDFs), libsaxonhe-java and default-jre-headless (Saxon runs the Peppol schematron).
 # npm: the locked dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,12 @@ command -v snmpd >/dev/null || [ -x /usr/sbin/snmpd ] || need+=(snmpd)
 command -v snmpget >/dev/null || need+=(snmp)
 command -v openssl >/dev/null || need+=(openssl)
 command -v systemd-analyze >/dev/null || need+=(systemd)
+command -v xmllint >/dev/null || need+=(libxml2-utils)
+command -v pdftotext >/dev/null || need+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+[ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
+[ -f /usr/share/java/Saxon-HE.jar ] || need+=(libsaxonhe-java)
+command -v java >/dev/null || need+=(default-jre-headless)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2

@@ -1,0 +1,91 @@
+// Renders PDFs on worker threads, one per core: pdfkit's text shaping and font subsetting are CPU-bound (about 20 ms
+// an invoice), so a billing run of thousands spreads them over the cores. Same bytes as renderPdf.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { InvoiceDocument } from '../document.js';
+import { documentToJson } from '../document-json.js';
+import type { PdfOptions } from './pdf.js';
+import type { PdfJob, PdfJobResult } from './pdf-worker.js';
+
+export interface PdfPool {
+  render(doc: InvoiceDocument, opts?: PdfOptions): Promise<Buffer>;
+  /** Rejects what is still pending and ends the workers. Runs once. */
+  stop(): Promise<void>;
+}
+
+/** Workers are started at once; `workers` defaults to the cores available. */
+export function createPdfPool(options: { workers?: number } = {}): PdfPool {
+  const count = Math.max(1, options.workers ?? availableParallelism());
+  // Compiled, the worker is plain JavaScript. Run from TypeScript (tests, tsx) it needs tsx's loader registered inside
+  // the worker before its entry is loaded, which --import in execArgv does not do for a worker's entry module.
+  const source = import.meta.url.endsWith('.ts');
+  const url = new URL(`./pdf-worker.${source ? 'ts' : 'js'}`, import.meta.url);
+  const start = (): Worker => {
+    if (!source) return new Worker(url);
+    // The package's ESM entry (require.resolve names its CommonJS twin beside it).
+    const tsx = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+    const boot = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
+    return new Worker(boot, { eval: true });
+  };
+  const pending = new Map<number, { worker: Worker; resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+  const load = new Map<Worker, number>();
+  let next = 0;
+  let stopped: Promise<void> | undefined;
+  const settle = (id: number): { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined => {
+    const p = pending.get(id);
+    if (!p) return undefined;
+    pending.delete(id);
+    load.set(p.worker, (load.get(p.worker) ?? 1) - 1);
+    return p;
+  };
+  // A worker that dies (an uncaught error, out of memory) fails its own jobs and is replaced; the others go on.
+  const died = (w: Worker, why: Error) => {
+    if (!load.has(w)) return;
+    load.delete(w);
+    for (const [id, p] of [...pending]) if (p.worker === w) settle(id)?.reject(why);
+    if (!stopped) spawn();
+  };
+  const spawn = () => {
+    const w = start();
+    w.on('message', (r: PdfJobResult) => {
+      const p = settle(r.id);
+      if (!p) return;
+      if ('error' in r) p.reject(new Error(`pdf worker: ${r.error}`));
+      else p.resolve(Buffer.from(r.pdf.buffer, r.pdf.byteOffset, r.pdf.byteLength));
+    });
+    w.on('error', (err) => died(w, new Error('pdf worker failed', { cause: err })));
+    w.on('exit', (code) => died(w, new Error(`pdf worker exited (code ${code})`)));
+    load.set(w, 0);
+  };
+  for (let i = 0; i < count; i++) spawn();
+  return {
+    render(doc, opts = {}) {
+      if (stopped) return Promise.reject(new Error('pdf pool: render after stop'));
+      // Documents travel as canonical JSON (decimals and bigints intact); one that cannot be written fails here.
+      let json: string;
+      try {
+        json = documentToJson(doc);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      const [worker] = [...load.entries()].sort((a, b) => a[1] - b[1])[0]!; // the least busy
+      const id = next++;
+      load.set(worker, load.get(worker)! + 1);
+      return new Promise<Buffer>((resolve, reject) => {
+        pending.set(id, { worker, resolve, reject });
+        worker.postMessage({ id, json, opts } satisfies PdfJob);
+      });
+    },
+    stop() {
+      stopped ??= (async () => {
+        const workers = [...load.keys()];
+        for (const id of [...pending.keys()]) settle(id)?.reject(new Error('pdf pool: stopped'));
+        load.clear();
+        await Promise.all(workers.map((w) => w.terminate()));
+      })();
+      return stopped;
+    },
+  };
+}

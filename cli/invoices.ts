@@ -1,0 +1,191 @@
+// `wispmeter invoices list|show|export|credit`: the ledger's finalized documents, rendered from what was stored.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import type { InvoiceDocument } from '../billing-export/document.js';
+import { type InvoiceBalance, Ledger } from '../billing-export/ledger/ledger.js';
+import { creditNoteLines, type CreditSpec } from '../billing-export/run/credit-note.js';
+import { renderCsv, renderHtml, renderPdf, renderQuickBooksCsv, renderUbl, renderXeroCsv } from '../billing-export/render/index.js';
+import { DECIMAL_TEXT, dec, formatMoney, ZERO } from '../rating/money.js';
+import { billingConfig, type CatalogFlags, ledgerPath, loadCatalogFor } from './bill.js';
+import { FlagError, resolveConfig, type CommonFlags } from './options.js';
+
+export const INVOICE_STATUSES = ['open', 'partly_paid', 'paid', 'credited', 'credit_note'] as const;
+export const EXPORT_FORMATS = ['html', 'pdf', 'csv', 'json', 'ubl', 'quickbooks', 'xero'] as const;
+
+export interface InvoicesListFlags extends CommonFlags {
+  customer?: string;
+  status?: (typeof INVOICE_STATUSES)[number];
+  format: 'table' | 'json';
+}
+
+export interface InvoicesExportFlags extends CommonFlags {
+  format: (typeof EXPORT_FORMATS)[number];
+  out: string;
+}
+
+export interface InvoicesCreditFlags extends CatalogFlags {
+  reason: string;
+  lines?: string;
+  amount?: string;
+}
+
+/** Opens an existing ledger; listing or exporting from a data dir that was never billed is an error, not an empty file. */
+function openExisting(flags: CommonFlags): Ledger {
+  const path = ledgerPath(resolveConfig(flags));
+  if (!existsSync(path)) throw new Error(`no ledger at ${path} yet (expected one written by \`wispmeter bill run\`; check --config or --data-dir)`);
+  return Ledger.open(path);
+}
+
+function balanceJson(b: InvoiceBalance) {
+  const m = (d: typeof b.total) => formatMoney(d, b.currency);
+  return {
+    number: b.number, kind: b.kind, customerId: b.customerId, period: b.period, issueDate: b.issueDate, dueDate: b.dueDate, currency: b.currency,
+    total: m(b.total), amountDue: m(b.amountDue), paid: m(b.paid), credited: m(b.credited), balance: m(b.balance), status: b.status,
+  };
+}
+
+export function runInvoicesList(flags: InvoicesListFlags): void {
+  const ledger = openExisting(flags);
+  try {
+    const rows = ledger.balances(flags.customer ? { customerId: flags.customer } : {}).filter((b) => !flags.status || b.status === flags.status).map(balanceJson);
+    if (flags.format === 'json') {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    const head = ['NUMBER', 'CUSTOMER', 'PERIOD', 'ISSUED', 'DUE', 'TOTAL', 'PAID', 'BALANCE', 'CUR', 'STATUS'];
+    const table = rows.map((r) => [r.number, r.customerId, r.period, r.issueDate, r.dueDate, r.total, r.paid, r.balance, r.currency, r.status]);
+    const widths = head.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+    const line = (r: string[]) => r.map((c, i) => (i >= 5 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+    process.stdout.write(`${[line(head), ...table.map(line)].join('\n')}\n`);
+  } finally {
+    ledger.close();
+  }
+}
+
+export function runInvoicesShow(number: string, flags: CommonFlags & { format: 'text' | 'json' }): void {
+  const ledger = openExisting(flags);
+  try {
+    const row = ledger.row(number);
+    if (!row) throw new Error(`invoices show: no finalized invoice or credit note numbered ${number} (see \`wispmeter invoices list\`)`);
+    if (flags.format === 'json') {
+      // Exactly the stored canonical document: what every renderer renders.
+      process.stdout.write(row.document_json!);
+      return;
+    }
+    const doc = ledger.document(number);
+    const balance = ledger.balances({ customerId: row.customer_id }).find((b) => b.number === number)!;
+    process.stdout.write(`${documentText(doc, balance)}\n`);
+  } finally {
+    ledger.close();
+  }
+}
+
+function documentText(doc: InvoiceDocument, b: InvoiceBalance): string {
+  const m = (d: InvoiceDocument['total']) => formatMoney(d, doc.currency);
+  const out = [
+    `${doc.kind === 'invoice' ? 'Invoice' : 'Credit note'} ${doc.number}   issued ${doc.issueDate}   due ${doc.dueDate}`,
+    `${doc.buyer.legalName} (${doc.buyer.customerId})   period ${doc.period.label} [${doc.period.from}, ${doc.period.to}) ${doc.period.timezone}`,
+  ];
+  if (doc.corrects) out.push(`corrects ${doc.corrects.invoiceNumber} of ${doc.corrects.issueDate}: ${doc.corrects.reason}`);
+  for (const l of doc.lines) out.push(`${String(l.lineNo).padStart(3)}  ${l.description}  ${l.quantity.round(6).toString()} ${l.unit}  ${m(l.amount)}`);
+  out.push(`subtotal ${m(doc.subtotal)}`);
+  for (const t of doc.taxes) out.push(`${t.name} on ${m(t.base)}: ${m(t.amount)}`);
+  out.push(`total ${m(doc.total)} ${doc.currency}`);
+  for (const c of doc.credits) if (!c.applied.eq(ZERO)) out.push(`credit ${c.creditId} (${c.reason}): −${m(c.applied)}`);
+  out.push(`amount due ${m(doc.amountDue)}`);
+  if (doc.kind === 'invoice') out.push(`paid ${m(b.paid)}, credited ${m(b.credited)}, balance ${m(b.balance)} (${b.status})`);
+  return out.join('\n');
+}
+
+export async function runInvoicesExport(numbers: string[], flags: InvoicesExportFlags): Promise<void> {
+  const ledger = openExisting(flags);
+  try {
+    const docs = numbers.map((n) => ({ n, doc: ledger.document(n), json: ledger.row(n)!.document_json! }));
+    const logo = (doc: InvoiceDocument) => (doc.branding.logo ? { logoDataUri: logoDataUri(doc.branding.logo) } : {});
+    mkdirSync(flags.out, { recursive: true });
+    const written: string[] = [];
+    const write = (name: string, content: string | Buffer) => {
+      const file = join(flags.out, name);
+      writeFileSync(file, content);
+      written.push(file);
+    };
+    switch (flags.format) {
+      case 'json':
+        for (const d of docs) write(`${d.n}.json`, d.json);
+        break;
+      case 'html':
+        for (const d of docs) write(`${d.n}.html`, renderHtml(d.doc, logo(d.doc)));
+        break;
+      case 'pdf':
+        for (const d of docs) write(`${d.n}.pdf`, await renderPdf(d.doc, logo(d.doc)));
+        break;
+      case 'ubl':
+        for (const d of docs) write(`${d.n}.xml`, renderUbl(d.doc));
+        break;
+      case 'csv':
+        write(exportName(numbers, 'csv'), renderCsv(docs.map((d) => d.doc)));
+        break;
+      case 'quickbooks':
+        write(exportName(numbers, 'quickbooks.csv'), renderQuickBooksCsv(docs.map((d) => d.doc)));
+        break;
+      case 'xero':
+        write(exportName(numbers, 'xero.csv'), renderXeroCsv(docs.map((d) => d.doc)));
+        break;
+      default: {
+        const never: never = flags.format;
+        throw new FlagError('--format', `unknown format ${String(never)}`);
+      }
+    }
+    process.stdout.write(`${written.join('\n')}\n`);
+  } finally {
+    ledger.close();
+  }
+}
+
+/** The letterhead logo (a PNG or JPEG path from the billing config) as a data: URI the renderers embed. */
+function logoDataUri(file: string): string {
+  const type = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' }[extname(file).toLowerCase()];
+  if (!type) throw new Error(`invoices export: logo ${file} is not a .png or .jpg file (billing.branding.logo)`);
+  try {
+    return `data:${type};base64,${readFileSync(file).toString('base64')}`;
+  } catch (err) {
+    throw new Error(`invoices export: cannot read the logo ${file} (billing.branding.logo): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
+function exportName(numbers: readonly string[], ext: string): string {
+  return numbers.length === 1 ? `${numbers[0]}.${ext}` : `${numbers[0]}..${numbers.at(-1)}.${ext}`;
+}
+
+export function runInvoicesCredit(number: string, flags: InvoicesCreditFlags): void {
+  if (flags.reason.trim() === '') throw new FlagError('--reason', 'empty (expected why the invoice is corrected; it is printed on the credit note)');
+  if ((flags.lines === undefined) === (flags.amount === undefined)) throw new FlagError('--lines', 'give --lines N[,N…] or --amount X (one of them)');
+  let spec: CreditSpec;
+  if (flags.lines !== undefined) {
+    const ns = flags.lines.split(',').map((s) => s.trim());
+    if (ns.some((s) => !/^[1-9]\d*$/.test(s))) throw new FlagError('--lines', `"${flags.lines}" (expected line numbers such as 1,3)`);
+    spec = { lines: ns.map(Number) };
+  } else {
+    if (!DECIMAL_TEXT.test(flags.amount!)) throw new FlagError('--amount', `not an amount: "${flags.amount}" (expected a decimal such as 12.50, tax included)`);
+    spec = { amount: dec(flags.amount!) };
+  }
+  const config = resolveConfig(flags);
+  const billing = billingConfig(config, flags);
+  const catalog = loadCatalogFor(config, flags);
+  const ledger = Ledger.open(ledgerPath(config));
+  try {
+    const inv = ledger.row(number);
+    const customer = catalog.customers.find((c) => c.id === inv?.customer_id);
+    const lines = creditNoteLines(ledger, number, spec, flags.reason, catalog.rounding.mode);
+    const doc = ledger.issueCreditNote(number, lines, flags.reason, {
+      now: new Date(), billing,
+      customer: (id) => {
+        if (!customer) throw new Error(`invoices credit: customer ${id} of ${number} is not in the catalog (expected it in the customers file)`);
+        return customer;
+      },
+    });
+    process.stdout.write(`${doc.number}  credits ${number}  ${formatMoney(doc.total, doc.currency)} ${doc.currency}  (${flags.reason})\n`);
+  } finally {
+    ledger.close();
+  }
+}
