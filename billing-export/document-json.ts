@@ -87,7 +87,7 @@ const partySchema = z.strictObject({
 const taxLineSchema = z.strictObject({ rateId: z.string(), name: z.string(), rate: decimalText, compound: z.boolean(), base: decimalText, amount: decimalText });
 
 const evidenceSchema = z.strictObject({
-  queries: z.array(z.string()), store: z.string(), step: z.enum(['5m', '1h', '1d']), subscribers: z.array(z.string()), spans: z.array(span),
+  queries: z.array(z.string()), store: z.string(), step: z.enum(['5m', '1h', '1d', 'total']), subscribers: z.array(z.string()), spans: z.array(span),
   direction: z.enum(['down', 'up', 'both']), rows: z.number().int(), bytesDown: bigintText, bytesUp: bigintText, bytesCounted: bigintText,
   bytesUnmetered: bigintText, bytesExcludedClasses: bigintText, bySource: z.record(z.string(), bigintText), notes: z.array(z.string()),
 });

@@ -10,7 +10,7 @@ import type { BillingConfig } from '../config.js';
 import type { DraftInput, FinalizedRef, Ledger } from '../ledger/ledger.js';
 import { pendingChargeId } from '../ledger/ledger.js';
 import type { LedgerLine } from '../ledger/ledger-rows.js';
-import { dailyUsage } from './daily-usage.js';
+import { billingReadStep, dailyUsage } from './daily-usage.js';
 import { lateUsageAdjustments } from './late-usage.js';
 import type { LedgerReader } from './ledger-reader.js';
 
@@ -143,7 +143,9 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
 async function prepareDraft(deps: BillingRunDeps, reader: LedgerReader, c: Customer, period: string): Promise<DraftInput> {
   const withCharges = withPendingCharges(c, reader, period);
   const p = customerPeriod(withCharges, period);
-  const usage = await readCustomerUsage(deps.store, withCharges, p, usageStepFor(deps.catalog, withCharges, p), usagePerSourceFor(deps.catalog, withCharges, p));
+  // Read in buckets even where rating needs only totals: the invoice's daily chart is drawn from the same rows.
+  const step = billingReadStep(usageStepFor(deps.catalog, withCharges, p), p, withCharges.timezone);
+  const usage = await readCustomerUsage(deps.store, withCharges, p, step, usagePerSourceFor(deps.catalog, withCharges, p));
   const rated = rateCustomer(deps.catalog, withCharges, period, usage, { creditBalances: reader.creditBalances(c.id) });
   const adjustments = await lateUsageAdjustments(deps.store, deps.catalog, c, rated.period.from, deps.billing.lateUsageLookback, reader);
   return { rated, adjustments, dailyUsage: dailyUsage(usage, p, c.timezone) };

@@ -1,7 +1,18 @@
 // Daily usage of a billing period for the invoice's small chart, in the customer's zone, from the rows rating read.
 import { localParts, zonedToUtc } from '../../rating/calendar.js';
-import { ALL_SOURCES, type CustomerUsage, type UsageRow } from '../../rating/usage.js';
+import type { Step } from '../../store/usage-store.js';
+import { ALL_SOURCES, type CustomerUsage, type UsageGrain, type UsageRow } from '../../rating/usage.js';
 import type { DailyUsage } from '../document.js';
+
+/**
+ * The step a billing run reads usage at: rating's own grain when it has buckets, and when rating needs only
+ * totals, buckets that still fall on local midnights (hours, or 5 minutes in zones off the whole hour such as
+ * India), so the daily chart can be drawn from the same rows rating reads (rating gives the same fees from them).
+ */
+export function billingReadStep(grain: UsageGrain, period: { from: number }, timezone: string): Step {
+  if (grain !== 'total') return grain;
+  return localParts(period.from, timezone).minute === new Date(period.from).getUTCMinutes() ? '1h' : '5m';
+}
 
 /**
  * Sums the rows per local day of [from, to). Rows read once per source (source precedence) would count a
