@@ -16,7 +16,7 @@ import { DECIMAL_TEXT, dec, formatMoney } from '../rating/money.js';
 import { invoiceToJson, invoiceToTable } from '../rating/invoice-json.js';
 import { createLogger } from './logger.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
-import { openUsageStore } from './stores.js';
+import { openUsageStore, PERIOD_READERS } from './stores.js';
 
 export interface CatalogFlags extends CommonFlags {
   plans?: string;
@@ -97,7 +97,7 @@ export async function runBillRun(flags: BillRunFlags): Promise<void> {
   const unknown = (flags.customer ?? []).filter((id) => !catalog.customers.some((c) => c.id === id));
   if (unknown.length > 0) throw new FlagError('--customer', `unknown customer ${unknown.map((id) => `"${id}"`).join(', ')} (expected an id from the customers file)`);
   const logger = createLogger({ level: flags.logLevel ?? 'warn', pretty: config.log.pretty });
-  const store = openUsageStore(config, flags.store, logger);
+  const store = openUsageStore(config, flags.store, logger, { readers: PERIOD_READERS });
   try {
     if (flags.dryRun) {
       // Reads the ledger (what is already invoiced, credits, late usage) but never writes or creates it.
@@ -174,7 +174,7 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
     clock = () => new Date(t);
   }
   const logger = createLogger({ level: flags.logLevel ?? (flags.once ? 'warn' : config.log.level), pretty: config.log.pretty });
-  const store = openUsageStore(config, flags.store, logger);
+  const store = openUsageStore(config, flags.store, logger, { readers: PERIOD_READERS });
   const ledger = Ledger.open(ledgerPath(config));
   const onStep = testHooks();
   const deps = { ledger, store, catalog, billing, log: logger, now: clock, ...(onStep ? { onStep } : {}), ...(batchSize ? { batchSize } : {}) };

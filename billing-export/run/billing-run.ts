@@ -14,6 +14,9 @@ import { billingReadStep, dailyUsage } from './daily-usage.js';
 import { lateUsageAdjustments } from './late-usage.js';
 import type { LedgerReader } from './ledger-reader.js';
 
+/** Customers whose drafts are prepared ahead of the one being batched (as ratePeriod's per-customer read-ahead). */
+const READ_AHEAD = 8;
+
 export interface BillingRunDeps {
   store: UsageStore;
   catalog: Catalog;
@@ -99,9 +102,8 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
     batch = [];
   };
 
-  /** Rates one customer into the batch (or the previews of a dry run); nothing for a customer with nothing to bill. */
-  const bill = async (c: Customer) => {
-    const draft = await prepareDraft(deps, reader, c, options.period);
+  /** Puts one customer's draft into the batch (or the previews of a dry run); nothing for a customer with nothing to bill. */
+  const take = (c: Customer, draft: DraftInput) => {
     if (draft.rated.fees.length === 0 && draft.adjustments.length === 0) report.empty.push(c.id);
     else if (!ledger) report.previews.push({ rated: draft.rated, adjustments: draft.adjustments });
     else {
@@ -109,19 +111,37 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
       if (batch.length >= batchSize) flush();
     }
   };
+  /**
+   * Rates the customers in order, with the next few customers' usage reads in flight (the store's read workers or
+   * Influx answer them while this thread rates and writes). A draft prepared ahead is still checked for staleness
+   * at finalization, like any other.
+   */
+  const billAll = async (list: readonly Customer[]) => {
+    const drafts: Promise<DraftInput>[] = [];
+    let next = 0;
+    for (const c of list) {
+      while (next < list.length && drafts.length < READ_AHEAD) {
+        const d = prepareDraft(deps, reader, list[next++]!, options.period);
+        // Awaited in turn below; until then a failure must not count as unhandled.
+        d.catch(() => undefined);
+        drafts.push(d);
+      }
+      take(c, await drafts.shift()!);
+    }
+  };
 
   try {
     const done = reader.finalizedCustomers(options.period);
     for (const c of customers) {
       if (done.has(c.id)) report.skipped.push({ customerId: c.id, number: reader.finalizedNumber(c.id, options.period) ?? '?' });
-      else await bill(c);
     }
+    await billAll(customers.filter((c) => !done.has(c.id)));
     flush();
     // Bounded: each round only sees what other runs finalized meanwhile.
     for (let round = 0; round < 3 && stale.length > 0; round++) {
       const again = stale;
       stale = [];
-      for (const c of again) await bill(c);
+      await billAll(again);
       flush();
     }
     if (stale.length > 0) throw new Error(`billing run: ${stale.map((c) => c.id).join(', ')} kept going stale (another run is billing them); run again`);
