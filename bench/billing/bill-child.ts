@@ -12,6 +12,7 @@ import { loadCatalog } from '../../config/catalog-load.js';
 import { loadConfig } from '../../config/load.js';
 import { sum } from '../../rating/money.js';
 import { EmbeddedStore } from '../../store/embedded/embedded-store.js';
+import { PERIOD_READERS } from '../../cli/stores.js';
 
 export interface BillChildRequest {
   config: string;
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
   const config = loadConfig(req.config);
   const catalog = loadCatalog(config.catalog!);
   const catalogLoadMs = performance.now() - t;
-  const store = EmbeddedStore.open(req.usage, log);
+  // As `wispmeter bill run` opens it: read workers answer the customers read ahead.
+  const store = EmbeddedStore.open(req.usage, log, { readers: PERIOD_READERS });
   const ledger = Ledger.open(join(config.dataDir, config.billing!.ledger));
   try {
     t = performance.now();

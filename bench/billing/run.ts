@@ -79,7 +79,7 @@ async function main(): Promise<number> {
     const fullMs = r.catalogLoadMs + r.runMs + r.renderMs;
     if (args.heap) console.log(`(billing child run with --max-old-space-size=${args.heap})`);
     console.log(`billing ${r.invoices.toLocaleString('en-US')} invoices (${r.lines.toLocaleString('en-US')} lines) for ${PERIOD}: child wall ${s(wallMs)} (with ${r.pdfs} PDFs)`);
-    console.log(`  catalog load ${s(r.catalogLoadMs)}, run to finalized ${s(r.runMs)} (${Math.round(r.invoices / (r.runMs / 1000))} invoices/s; reading usage ${s(r.readMs)}, ledger ${s(r.ledgerMs)}, rating and the rest ${s(r.runMs - r.readMs - r.ledgerMs)}), HTML + UBL ${s(r.renderMs)} (${mib(r.htmlBytes)} + ${mib(r.ublBytes)})`);
+    console.log(`  catalog load ${s(r.catalogLoadMs)}, run to finalized ${s(r.runMs)} (${Math.round(r.invoices / (r.runMs / 1000))} invoices/s; usage queries ${s(r.readMs)} summed over the reads in flight at once, ledger ${s(r.ledgerMs)}), HTML + UBL ${s(r.renderMs)} (${mib(r.htmlBytes)} + ${mib(r.ublBytes)})`);
     console.log(`  full run (catalog, run, HTML + UBL): ${s(fullMs)} — target < ${s(TARGET_MS)}: ${fullMs < TARGET_MS ? 'met' : 'NOT met'}`);
     console.log(`  peak RSS ${mib(r.peakRssAfterRenderBytes)} through HTML + UBL (${mib(r.peakRssAfterRunBytes)} after the run) — target < 1 GiB: ${r.peakRssAfterRenderBytes < TARGET_RSS_BYTES ? 'met' : 'NOT met'}; ${mib(r.peakRssBytes)} with the PDFs; ledger ${mib(r.ledgerBytes)}`);
     const pps = r.pdfs / (r.pdfMs / 1000);
