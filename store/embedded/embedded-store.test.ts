@@ -28,6 +28,15 @@ describe('EmbeddedStore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('makes its folder when the data dir does not exist yet (a first bill run before any collect)', async () => {
+    const nested = EmbeddedStore.open(join(dir, 'fresh', 'data', 'usage.sqlite'), log);
+    try {
+      expect((await nested.queryUsage({ from: 0, to: 1 })).rows).toEqual([]);
+    } finally {
+      await nested.close();
+    }
+  });
+
   it('overwrites a replayed record instead of adding it', async () => {
     const batch = [rec('r1', 'alice', T0, 100n, 10n), rec('r2', 'alice', T0 + 1, 50n, 5n)];
     expect(await store.sink.write(batch, 1000)).toEqual({ status: 'ok' });

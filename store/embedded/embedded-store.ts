@@ -1,4 +1,6 @@
 // The embedded (default, billing-grade) usage store: one SQLite file in WAL mode, written by its sink, read by queryUsage.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Sink, SinkResult } from '../../collectors/pipeline/sink.js';
@@ -68,6 +70,8 @@ export class EmbeddedStore implements UsageStore {
     const log = logger.child({ component: 'embedded-store', path });
     let db: Database.Database;
     try {
+      // A fresh data dir (a first `bill run` before any `collect`) has no folder yet: SQLite would not make it.
+      mkdirSync(dirname(path), { recursive: true });
       db = new Database(path);
     } catch (err) {
       throw new Error(`embedded store ${path}: cannot open the SQLite file`, { cause: err });
