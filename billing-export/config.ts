@@ -1,5 +1,6 @@
 // The `billing:` config section: who sells (the seller Party on every document), letterhead, numbering, terms, schedule.
 import { z } from 'zod';
+import { timeZone as zone } from '../config/primitives.js';
 
 const nonEmpty = z.string().min(1);
 
@@ -8,15 +9,6 @@ function matching(pattern: RegExp, message: string) {
   return z.string().refine((s) => pattern.test(s), { message });
 }
 
-/** IANA zone name the runtime knows (Intl). */
-const zone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'unknown time zone (expected an IANA name such as America/Chicago or Europe/Berlin)' });
 
 /**
  * A number format: literal text with {YYYY} (year of the issue date), {YY}, {MM} and exactly one {seq:0N}

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { BYTE_UNITS, type ByteUnit } from '../rating/bytes.js';
 import { DECIMAL_TEXT, type Dec, dec, isKnownCurrency } from '../rating/money.js';
+import { timeZone } from './primitives.js';
 import { cidr } from './schema.js';
 
 /**
@@ -22,15 +23,7 @@ export const nonNegativeDecimal = decimal.refine((d) => d.gte(dec('0')), { messa
 /** ISO 4217 code with known minor units (rating/money.ts); an unknown code is refused, never assumed to be 2 digits. */
 export const currency = z.string().refine(isKnownCurrency, { message: 'unknown currency (expected an ISO 4217 code such as USD, EUR, JPY, KWD)' });
 
-/** IANA zone name the runtime knows (Intl; no tz data is downloaded). */
-export const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'unknown time zone (expected an IANA name such as America/Chicago or Europe/Berlin)' });
+export { timeZone };
 
 /** A local calendar day "2025-12-17" (start of that day in the customer's zone), or an instant with offset. */
 export const dateOrInstant = z.string().refine(

@@ -57,3 +57,30 @@ export const cidr = z.string().refine((s) => {
   if (len === undefined) return true;
   return /^\d{1,3}$/.test(len) && Number(len) <= (family === 4 ? 32 : 128);
 }, { message: 'not an IP address or CIDR prefix (expected e.g. "10.0.0.1", "10.0.0.0/24", "2001:db8::/32")' });
+
+const knownZones = new Set<string>();
+
+/**
+ * IANA zone name the runtime knows (Intl; no tz data is downloaded). Zones already accepted are remembered: a
+ * catalog of 10,000 customers names a handful, and building an Intl formatter per customer cost seconds.
+ */
+export const timeZone = z.string().refine((tz) => {
+  if (knownZones.has(tz)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    knownZones.add(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'unknown time zone (expected an IANA name such as America/Chicago or Europe/Berlin)' });
+
+/** A JavaScript regular expression in config (subscriber rules): refused at load, not at the first poll. */
+export const regexSource = z.string().min(1).refine((s) => {
+  try {
+    new RegExp(s);
+    return true;
+  } catch {
+    return false;
+  }
+}, { message: 'not a regular expression (expected a JavaScript regular expression, e.g. "^cust:(\\S+)$")' });

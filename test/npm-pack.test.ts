@@ -1,33 +1,17 @@
 // `npm pack` makes a tarball that installs into an empty folder from the registry alone and runs there:
 // `npx wispmeter --help` and `npx wispmeter demo`, without the dev dependencies or the source tree.
 // Slow on purpose (better-sqlite3 compiles when no prebuilt binary can be fetched): about 1-3 minutes.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliResult, runProcess } from './wispmeter/cli-run.js';
 import { ROOT } from './wispmeter/collector-process.js';
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+type Run = CliResult;
 
 function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<Run> {
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runProcess(cmd, args, { cwd, timeoutMs, env: { ...process.env, npm_config_update_notifier: 'false' } });
 }
 
 const must = (what: string, r: Run) => {

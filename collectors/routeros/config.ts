@@ -2,20 +2,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 // From config/primitives.ts, not config/schema.ts: schema.ts imports this section (no import cycle).
-import { duration } from '../../config/primitives.js';
+import { duration, regexSource as regex } from '../../config/primitives.js';
 
 /** The tables a device can be read from; each is a closed case in table-readings.ts. */
 export const TABLES = ['queues', 'ppp', 'hotspot', 'interfaces'] as const;
 export type Table = (typeof TABLES)[number];
 
-const regex = z.string().min(1).refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'not a regular expression' });
 
 /** How a row's key becomes a subscriber (the same shape as the SNMP poller's rules). */
 function ruleSchema<F extends [string, ...string[]]>(fields: F, defaults: { from: F[number]; pattern: string }) {

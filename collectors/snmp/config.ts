@@ -1,20 +1,12 @@
 // The `snmp:` config section: targets (v2c or v3), poll timing, profiles and the subscriber rules of each profile.
 import { z } from 'zod';
 // From config/primitives.ts, not config/schema.ts: schema.ts imports this section (no import cycle).
-import { duration } from '../../config/primitives.js';
+import { duration, regexSource as regex } from '../../config/primitives.js';
 
 /** The closed set of profiles; `auto` picks them by sysObjectID (profiles/registry.ts). */
 export const PROFILE_IDS = ['if-mib', 'mikrotik-queue', 'airmax-station'] as const;
 export type ProfileId = (typeof PROFILE_IDS)[number];
 
-const regex = z.string().min(1).refine((s) => {
-  try {
-    new RegExp(s);
-    return true;
-  } catch {
-    return false;
-  }
-}, { message: 'not a regular expression (expected a JavaScript regular expression, e.g. "^cust:(\\S+)$")' });
 
 /** Extra rule fields every profile shares: how a row's key becomes a subscriber. */
 const ruleCommon = {

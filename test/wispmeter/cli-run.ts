@@ -8,13 +8,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
-  const child = spawn(process.execPath, cliArgs(...args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs a command to its end (killed after `timeoutMs`) and returns what it printed and how it exited. */
+export function runProcess(cmd: string, args: string[], opts: { cwd: string; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -22,6 +23,10 @@ export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+export function runCli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return runProcess(process.execPath, cliArgs(...args), { cwd: ROOT, timeoutMs });
 }
 
 /** `wispmeter usage --format json` parsed with its integers kept exact. */
