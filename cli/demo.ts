@@ -1,13 +1,20 @@
 // `wispmeter demo`: the whole pipeline on loopback and the embedded store, fed the bundled RADIUS fixtures.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendAccounting } from '../collectors/radius/client.js';
 import { parseRadclientInput } from '../collectors/radius/radclient-format.js';
+import { Ledger } from '../billing-export/ledger/ledger.js';
+import { renderHtml, renderPdf, renderUbl } from '../billing-export/render/index.js';
+import { runBilling } from '../billing-export/run/billing-run.js';
+import { loadCatalog } from '../config/catalog-load.js';
+import { loadConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
+import { formatMoney } from '../rating/money.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import type { UsageTotal } from '../store/usage-store.js';
+import { ledgerPath } from './bill.js';
 import { createLogger } from './logger.js';
 import type { CommonFlags } from './options.js';
 import { Pipeline } from './pipeline.js';
@@ -20,9 +27,11 @@ export interface DemoFlags extends CommonFlags {
 }
 
 const DEMO_SECRET = 'demo-secret';
+/** The fixtures' accounting is dated 2026-01-01 (UTC), the demo customers are billed in UTC from the 1st. */
+const DEMO_PERIOD = '2026-01';
 const PLAIN = { stepped: false, byClass: false };
-/** The package root, so `npm run demo` finds the fixtures from any working directory. */
-const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/dist\/?$/, '');
+/** The package root (the folder above cli/, or above dist/ when built), so the demo finds its fixtures from any working directory. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/dist\/?$/, '');
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
   const fixtures = resolveFixture(flags.fixtures);
@@ -60,10 +69,45 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     const answer = await store.queryUsage({ from: 0, to: Date.UTC(2100, 0, 1) });
     process.stdout.write(flags.format === 'json' ? usageJson(answer.rows, PLAIN) : usageTable(answer.rows, PLAIN));
     checkExpected(fixtures, answer.rows);
-    if (flags.dataDir) process.stderr.write(`embedded store: ${store.path}\n`);
+    await billDemo(dataDir, store, logger);
   } finally {
     await store.close();
-    if (!flags.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+  process.stderr.write(`everything is in ${dataDir}: the spool, usage.sqlite, ledger.sqlite, invoices/ and wispmeter.yaml (try: wispmeter invoices list --config ${join(dataDir, 'wispmeter.yaml')})\n`);
+}
+
+/**
+ * Bills the demo month from the usage just collected: the demo catalog (fixtures/demo), a billing run into a
+ * ledger beside the store, and each finalized invoice rendered as HTML, PDF and UBL under invoices/. It leaves a
+ * config file naming all of it, so the other commands work on the demo's data afterwards.
+ */
+async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnType<typeof createLogger>): Promise<void> {
+  const demo = join(ROOT, 'fixtures/demo');
+  const configFile = join(dataDir, 'wispmeter.yaml');
+  writeFileSync(configFile, [
+    '# Written by `wispmeter demo`: its data dir, the demo catalog and seller.',
+    'dataDir: .',
+    `catalog: { plans: ${JSON.stringify(join(demo, 'plans.yaml'))}, customers: ${JSON.stringify(join(demo, 'customers.yaml'))} }`,
+    readFileSync(join(demo, 'billing.yaml'), 'utf8'),
+  ].join('\n'));
+  const config = loadConfig(configFile);
+  const catalog = loadCatalog(config.catalog!);
+  const ledger = Ledger.open(ledgerPath(config));
+  try {
+    const report = await runBilling({ store, catalog, billing: config.billing!, log: logger, ledger }, { period: DEMO_PERIOD, trigger: 'cli' });
+    const out = join(dataDir, 'invoices');
+    mkdirSync(out, { recursive: true });
+    for (const ref of report.finalized) {
+      const doc = ledger.document(ref.number);
+      writeFileSync(join(out, `${ref.number}.html`), renderHtml(doc));
+      writeFileSync(join(out, `${ref.number}.pdf`), await renderPdf(doc));
+      writeFileSync(join(out, `${ref.number}.xml`), renderUbl(doc));
+      process.stderr.write(`${ref.number}  ${ref.customerId}  ${formatMoney(ref.total, ref.currency)} ${ref.currency}  → invoices/${ref.number}.{html,pdf,xml}\n`);
+    }
+    for (const s of report.skipped) process.stderr.write(`${s.number}  ${s.customerId}  already invoiced for ${DEMO_PERIOD} (an earlier demo in this data dir)\n`);
+    process.stderr.write(`billing run for ${DEMO_PERIOD}: ${report.finalized.length} invoice(s) finalized, ${report.skipped.length} already there\n`);
+  } finally {
+    ledger.close();
   }
 }
 

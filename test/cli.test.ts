@@ -1,5 +1,5 @@
 // The command-line contract users script against: config check, demo, usage JSON, flag errors, data-dir lock.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -62,6 +62,20 @@ describe('wispmeter CLI', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((row) => row.subscriber === 'alice01' && /^2026-01-01T0\d:00:00\.000Z$/.test(row.time))).toBe(true);
     expect(rows.reduce((n, row) => n + BigInt(row.bytesDown), 0n)).toBe(BigInt(expected.subscribers.alice01!.bytesDown));
+
+    // It billed the month from that usage: alice01 used 6.946 GB on a 5 GB plan, so two 1 GB blocks at 2.00 on
+    // top of 29.00, plus Texas sales tax 6.25 %: 33.00 × 1.0625 = 35.06.
+    expect(r.stderr).toMatch(/^INV-2026-000001 {2}D-1001 {2}35\.06 USD/m);
+    expect(r.stderr).toMatch(/5 invoice\(s\) finalized, 0 already there/);
+    for (let i = 1; i <= 5; i++) for (const ext of ['html', 'pdf', 'xml']) expect(existsSync(join(data, 'invoices', `INV-2026-00000${i}.${ext}`))).toBe(true);
+    expect(readFileSync(join(data, 'invoices', 'INV-2026-000001.xml'), 'utf8')).toMatch(/<cbc:PayableAmount currencyID="USD">35\.06<\/cbc:PayableAmount>/);
+    // The config it left works with the other commands, and a second demo in the same dir bills nothing twice.
+    const list = await runCli(['invoices', 'list', '--config', join(data, 'wispmeter.yaml'), '--format', 'json']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout.match(/INV-2026-00000\d/g)?.length).toBe(5);
+    const again = await runCli(['demo', '--data-dir', data]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/0 invoice\(s\) finalized, 5 already there/);
   });
 
   it('collect: a second daemon on the same data dir is refused, naming the process that holds it', async () => {
