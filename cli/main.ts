@@ -81,6 +81,23 @@ commonOptions(
     await runDemo(flags);
   });
 
+commonOptions(
+  program
+    .command('reconcile')
+    .description('revenue assurance: per subscriber, RADIUS vs NetFlow vs SNMP/RouterOS; unclaimed and unattributed usage; idle subscriptions; invoices off the store'),
+)
+  .requiredOption('--period <yyyy-mm>', 'billing period, e.g. 2025-12 (each customer\'s own billing day and time zone)')
+  .option('--threshold <percent>', 'flag subscribers whose sources deviate by more than this', '5')
+  .option('--plans <file>', 'plans and taxes YAML (overrides catalog.plans)')
+  .option('--customers <file>', 'customers YAML or CSV (overrides catalog.customers)')
+  .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'html']).default('table'))
+  .option('--out <file>', 'write the report to this file instead of standard output')
+  .action(async (flags) => {
+    const { runReconcile } = await import('./reconcile.js');
+    await runReconcile(flags);
+  });
+
 const catalogOptions = (cmd: Command): Command => cmd
   .option('--plans <file>', 'plans and taxes YAML (overrides catalog.plans)')
   .option('--customers <file>', 'customers YAML or CSV (overrides catalog.customers)');
