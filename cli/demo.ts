@@ -12,6 +12,8 @@ import { loadCatalog } from '../config/catalog-load.js';
 import { loadConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { formatMoney } from '../rating/money.js';
+import { reconcileHtml } from '../reconcile/format.js';
+import { reconcile } from '../reconcile/reconcile.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import type { UsageTotal } from '../store/usage-store.js';
 import { ledgerPath } from './bill.js';
@@ -73,7 +75,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   } finally {
     await store.close();
   }
-  process.stderr.write(`everything is in ${dataDir}: the spool, usage.sqlite, ledger.sqlite, invoices/ and wispmeter.yaml (try: wispmeter invoices list --config ${join(dataDir, 'wispmeter.yaml')})\n`);
+  process.stderr.write(`everything is in ${dataDir}: the spool, usage.sqlite, ledger.sqlite, invoices/, reconcile.html and wispmeter.yaml (try: wispmeter invoices list --config ${join(dataDir, 'wispmeter.yaml')})\n`);
 }
 
 /**
@@ -106,6 +108,16 @@ async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnTyp
     }
     for (const s of report.skipped) process.stderr.write(`${s.number}  ${s.customerId}  already invoiced for ${DEMO_PERIOD} (an earlier demo in this data dir)\n`);
     process.stderr.write(`billing run for ${DEMO_PERIOD}: ${report.finalized.length} invoice(s) finalized, ${report.skipped.length} already there\n`);
+    const rec = await reconcile(store, catalog, {
+      period: DEMO_PERIOD,
+      invoiceOf: (id) => {
+        const number = ledger.finalizedNumber(id, DEMO_PERIOD);
+        return number ? ledger.document(number) : undefined;
+      },
+    });
+    writeFileSync(join(dataDir, 'reconcile.html'), reconcileHtml(rec));
+    const flagged = rec.subscribers.filter((x) => x.flagged).length + rec.unknownUsage.length + rec.usageWithoutService.length + rec.idleSubscriptions.length + rec.invoiceMismatches.length;
+    process.stderr.write(`reconciliation for ${DEMO_PERIOD}: ${rec.subscribers.length} subscriber(s) compared, ${flagged} finding(s) flagged → reconcile.html\n`);
   } finally {
     ledger.close();
   }

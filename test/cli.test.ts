@@ -67,6 +67,8 @@ describe('wispmeter CLI', () => {
     // top of 29.00, plus Texas sales tax 6.25 %: 33.00 × 1.0625 = 35.06.
     expect(r.stderr).toMatch(/^INV-2026-000001 {2}D-1001 {2}35\.06 USD/m);
     expect(r.stderr).toMatch(/5 invoice\(s\) finalized, 0 already there/);
+    expect(r.stderr).toMatch(/reconciliation for 2026-01: 5 subscriber\(s\) compared, 0 finding\(s\) flagged/);
+    expect(readFileSync(join(data, 'reconcile.html'), 'utf8')).toMatch(/<h1>Reconciliation 2026-01<\/h1>/);
     for (let i = 1; i <= 5; i++) for (const ext of ['html', 'pdf', 'xml']) expect(existsSync(join(data, 'invoices', `INV-2026-00000${i}.${ext}`))).toBe(true);
     expect(readFileSync(join(data, 'invoices', 'INV-2026-000001.xml'), 'utf8')).toMatch(/<cbc:PayableAmount currencyID="USD">35\.06<\/cbc:PayableAmount>/);
     // The config it left works with the other commands, and a second demo in the same dir bills nothing twice.
