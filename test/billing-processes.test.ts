@@ -93,8 +93,9 @@ describe('bill run as real processes', () => {
 
   it('two runs at once produce one invoice per customer, numbered without a gap', async () => {
     const w = await world('concurrent');
-    // A pause after every transaction keeps both processes inside the customer list at the same time.
-    const env = { WISPMETER_TEST_STEP_DELAY_MS: '25' };
+    // A pause after every transaction keeps both processes inside the customer list at the same time: 24 customers
+    // × 2 transactions × 100 ms outlast the seconds one process may start later than the other on a busy host.
+    const env = { WISPMETER_TEST_STEP_DELAY_MS: '100' };
     const [a, b] = await Promise.all([billRun(w, env), billRun(w, env)]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);

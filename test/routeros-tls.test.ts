@@ -123,6 +123,8 @@ describe('RouterOS poller over TLS, and a refused login', () => {
     expect(lines.join('\n')).not.toContain('not-the-password');
     expect(spool.records()).toEqual([]);
     const authErrors = (await registry.getSingleMetric('wispmeter_routeros_poll_errors_total')!.get()).values.find((v) => v.labels.kind === 'auth');
-    expect(authErrors?.value).toBe(attempts);
+    // Every refusal is counted; stop() may abort the last login after the server saw it, before its refusal came back.
+    expect(authErrors?.value).toBeGreaterThanOrEqual(attempts - 1);
+    expect(authErrors?.value).toBeLessThanOrEqual(attempts);
   });
 });
