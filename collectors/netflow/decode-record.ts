@@ -19,8 +19,9 @@ export interface RecordContext {
 
 /** Field values of one record; numbers for ≤ 6-octet integers, bigint counters. */
 interface Fields {
-  src?: Buffer;
-  dst?: Buffer;
+  /** IPv4 addresses as unsigned 32-bit numbers (FlowAddress), or IPv6 addresses as they are in the datagram. */
+  src?: number | Buffer;
+  dst?: number | Buffer;
   protocol: number;
   srcPort: number;
   dstPort: number;
@@ -94,8 +95,8 @@ function readFields(b: Buffer, start: number, t: Template, version: 9 | 10, f: F
 
 function readField(b: Buffer, off: number, len: number, id: number, f: Fields): void {
   switch (id) {
-    case IE.sourceIPv4Address: if (len === 4) f.src = b.subarray(off, off + 4); return;
-    case IE.destinationIPv4Address: if (len === 4) f.dst = b.subarray(off, off + 4); return;
+    case IE.sourceIPv4Address: if (len === 4) f.src = b.readUInt32BE(off); return;
+    case IE.destinationIPv4Address: if (len === 4) f.dst = b.readUInt32BE(off); return;
     case IE.sourceIPv6Address: if (len === 16) f.src = b.subarray(off, off + 16); return;
     case IE.destinationIPv6Address: if (len === 16) f.dst = b.subarray(off, off + 16); return;
     case IE.protocolIdentifier: f.protocol = uint(b, off, len) ?? 0; return;
@@ -167,7 +168,7 @@ function applyOptions(f: Fields, ctx: RecordContext): RecordOutcome {
 
 function toFlow(f: Fields, ctx: RecordContext): RecordOutcome {
   const bad: RecordOutcome = { kind: 'error', reason: 'bad_record' };
-  if (!f.src || !f.dst || f.src.length !== f.dst.length) return bad;
+  if (f.src === undefined || f.dst === undefined || typeof f.src !== typeof f.dst) return bad;
   const delta = f.octets !== undefined;
   const bytes = f.octets ?? f.octetsTotal;
   const packets = (delta ? f.packets : f.packetsTotal) ?? 0n;
@@ -180,7 +181,7 @@ function toFlow(f: Fields, ctx: RecordContext): RecordOutcome {
   let sampling = samplingOf(f);
   if (sampling === undefined && f.samplerId !== undefined) sampling = options?.samplers.get(f.samplerId);
   sampling ??= options?.samplingInterval ?? 1;
-  const v4 = f.src.length === 4;
+  const v4 = typeof f.src === 'number';
   return {
     kind: 'flow',
     flow: {
@@ -188,8 +189,8 @@ function toFlow(f: Fields, ctx: RecordContext): RecordOutcome {
       exporter: stream.exporter,
       domain: stream.domain,
       family: v4 ? 4 : 6,
-      srcAddr: v4 ? formatIPv4(f.src) : formatIPv6(f.src),
-      dstAddr: v4 ? formatIPv4(f.dst) : formatIPv6(f.dst),
+      srcAddr: typeof f.src === 'number' ? f.src : formatIPv6(f.src),
+      dstAddr: typeof f.dst === 'number' ? f.dst : formatIPv6(f.dst),
       protocol: f.protocol,
       srcPort: f.srcPort,
       dstPort: f.dstPort,
@@ -233,8 +234,4 @@ function relative(up: number | undefined, init: number | undefined, ctx: RecordC
 
 function beforeExport(us: number | undefined, ctx: RecordContext): number | undefined {
   return us === undefined ? undefined : ctx.exportMs - Math.round(us / 1000);
-}
-
-export function formatIPv4(b: Buffer, off = 0): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
 }

@@ -1,6 +1,5 @@
 // NetFlow v5: a fixed 24-octet header and 48-octet records (Cisco's published format; no templates).
 import type { DecodeErrorReason } from './decode-error.js';
-import { formatIPv4 } from './decode-record.js';
 import type { FlowRecord } from './flow-record.js';
 import { fromSysUptime } from './timestamps.js';
 
@@ -40,8 +39,8 @@ export function decodeV5(b: Buffer, exporter: string): V5Outcome {
       exporter,
       domain,
       family: 4,
-      srcAddr: formatIPv4(b, r),
-      dstAddr: formatIPv4(b, r + 4),
+      srcAddr: b.readUInt32BE(r),
+      dstAddr: b.readUInt32BE(r + 4),
       protocol: b[r + 38]!,
       srcPort: b.readUInt16BE(r + 32),
       dstPort: b.readUInt16BE(r + 34),

@@ -1,7 +1,7 @@
 // Decoder tests on hand-written datagrams (testdata/packets.ts): good packets first, then every malformed kind.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
-import { hex, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
+import { hex, ipv4, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
 
 const EXP = '10.0.0.1';
 const ipfix = (...sets: Buffer[]): Buffer => {
@@ -15,7 +15,7 @@ describe('NetFlow v5', () => {
     const r = new FlowDecoder().decode(V5, EXP, 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toEqual([{
-      version: 5, exporter: EXP, domain: 0x0102, family: 4, srcAddr: '100.64.0.2', dstAddr: '198.51.100.1',
+      version: 5, exporter: EXP, domain: 0x0102, family: 4, srcAddr: ipv4('100.64.0.2'), dstAddr: ipv4('198.51.100.1'),
       protocol: 6, srcPort: 8080, dstPort: 443, bytes: 5000n, packets: 10n, counter: 'delta',
       start: T - 2000, end: T - 1000, samplingInterval: 100,
     }]);
@@ -31,7 +31,7 @@ describe('NetFlow v9', () => {
     const r = new FlowDecoder().decode(V9, EXP, 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toEqual([{
-      version: 9, exporter: EXP, domain: 7, family: 4, srcAddr: '100.64.0.2', dstAddr: '198.51.100.1',
+      version: 9, exporter: EXP, domain: 7, family: 4, srcAddr: ipv4('100.64.0.2'), dstAddr: ipv4('198.51.100.1'),
       protocol: 17, srcPort: 0, dstPort: 0, bytes: 1500n, packets: 2n, counter: 'delta',
       start: T - 2000, end: T, samplingInterval: 1,
     }]);
@@ -87,7 +87,7 @@ describe('NetFlow v9', () => {
     const data = hex('0100 0014', 'c6336401 64400002', '0000000100000000'); // 198.51.100.1 → 100.64.0.2, 2^32 octets
     const r = d.decode(v9(7, refreshed, data), EXP, 0);
     expect(r.errors).toEqual([]);
-    expect(r.flows).toMatchObject([{ srcAddr: '198.51.100.1', dstAddr: '100.64.0.2', bytes: 2n ** 32n, packets: 0n, start: T, end: T }]);
+    expect(r.flows).toMatchObject([{ srcAddr: ipv4('198.51.100.1'), dstAddr: ipv4('100.64.0.2'), bytes: 2n ** 32n, packets: 0n, start: T, end: T }]);
   });
 });
 

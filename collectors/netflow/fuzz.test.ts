@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
-import type { FlowRecord } from './flow-record.js';
+import type { FlowAddress, FlowRecord } from './flow-record.js';
 import { hex, IPFIX, IPFIX_SAMPLING, ipfixHeader, V5, V9 } from './testdata/packets.js';
 import { mulberry32 } from '../../scripts/prng.js';
 
@@ -48,7 +48,12 @@ function random(r: () => number): Buffer {
 
 function saneFlow(f: FlowRecord): boolean {
   return Number.isFinite(f.start) && Number.isFinite(f.end) && f.end >= f.start && f.bytes >= f.packets && f.packets >= 0n &&
-    f.samplingInterval >= 1 && Number.isInteger(f.samplingInterval) && typeof f.srcAddr === 'string' && typeof f.dstAddr === 'string';
+    f.samplingInterval >= 1 && Number.isInteger(f.samplingInterval) && saneAddress(f.srcAddr, f.family) && saneAddress(f.dstAddr, f.family);
+}
+
+/** IPv4: an unsigned 32-bit integer (FlowAddress); IPv6: text. */
+function saneAddress(a: FlowAddress, family: 4 | 6): boolean {
+  return family === 4 ? typeof a === 'number' && Number.isInteger(a) && a >= 0 && a <= 0xffffffff : typeof a === 'string';
 }
 
 describe('fuzz', () => {

@@ -143,7 +143,12 @@ export class NetflowCollector {
     r.log.info({ held: r.decoder.held }, 'netflow: stopped');
   }
 
-  private onMessage(r: Running, msg: Buffer, rinfo: RemoteInfo): void {
+  /** The sockets' message handler: one datagram from `rinfo`; public for the hot-path bench (bench/netflow). */
+  receive(msg: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>): void {
+    if (this.running) this.onMessage(this.running, msg, rinfo);
+  }
+
+  private onMessage(r: Running, msg: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>): void {
     const source = `${rinfo.address}:${rinfo.port}`;
     try {
       if (this.stopping) return this.drop(r, 'shutting_down', { source });
