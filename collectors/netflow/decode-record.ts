@@ -1,7 +1,7 @@
 // Walks one v9/IPFIX data or options record by its template; reads the fields we use and skips the rest.
 import { formatIPv6 } from '../pipeline/ip.js';
 import type { DecodeErrorReason } from './decode-error.js';
-import type { FlowRecord } from './flow-record.js';
+import type { FlowCount, FlowRecord } from './flow-record.js';
 import { IE, VARIABLE_LENGTH } from './information-elements.js';
 import type { StreamOptions } from './template-cache.js';
 import type { StreamKey, Template } from './template.js';
@@ -17,7 +17,7 @@ export interface RecordContext {
   options: StreamOptions | undefined;
 }
 
-/** Field values of one record; numbers for ≤ 6-octet integers, bigint counters. */
+/** Field values of one record; numbers for ≤ 6-octet integers, FlowCount counters. */
 interface Fields {
   /** IPv4 addresses as unsigned 32-bit numbers (FlowAddress), or IPv6 addresses as they are in the datagram. */
   src?: number | Buffer;
@@ -25,10 +25,10 @@ interface Fields {
   protocol: number;
   srcPort: number;
   dstPort: number;
-  octets?: bigint;
-  packets?: bigint;
-  octetsTotal?: bigint;
-  packetsTotal?: bigint;
+  octets?: FlowCount;
+  packets?: FlowCount;
+  octetsTotal?: FlowCount;
+  packetsTotal?: FlowCount;
   absStart?: number;
   absEnd?: number;
   upStart?: number;
@@ -102,10 +102,10 @@ function readField(b: Buffer, off: number, len: number, id: number, f: Fields): 
     case IE.protocolIdentifier: f.protocol = uint(b, off, len) ?? 0; return;
     case IE.sourceTransportPort: f.srcPort = uint(b, off, len) ?? 0; return;
     case IE.destinationTransportPort: f.dstPort = uint(b, off, len) ?? 0; return;
-    case IE.octetDeltaCount: f.octets = big(b, off, len); return;
-    case IE.packetDeltaCount: f.packets = big(b, off, len); return;
-    case IE.octetTotalCount: f.octetsTotal = big(b, off, len); return;
-    case IE.packetTotalCount: f.packetsTotal = big(b, off, len); return;
+    case IE.octetDeltaCount: f.octets = count(b, off, len); return;
+    case IE.packetDeltaCount: f.packets = count(b, off, len); return;
+    case IE.octetTotalCount: f.octetsTotal = count(b, off, len); return;
+    case IE.packetTotalCount: f.packetsTotal = count(b, off, len); return;
     case IE.flowStartSysUpTime: f.upStart = uint(b, off, len); return;
     case IE.flowEndSysUpTime: f.upEnd = uint(b, off, len); return;
     case IE.flowStartSeconds: f.absStart = times(uint(b, off, len), 1000); return;
@@ -133,18 +133,26 @@ function readField(b: Buffer, off: number, len: number, id: number, f: Fields): 
 
 /** Unsigned big-endian integer of 1..6 octets (reduced-size encoding, RFC 7011 §6.2); else undefined. */
 function uint(b: Buffer, off: number, len: number): number | undefined {
-  if (len === 8) {
+  switch (len) {
+    case 1: return b[off]!;
+    case 2: return (b[off]! << 8) | b[off + 1]!;
+    case 4: return b.readUInt32BE(off);
     // 64-bit millisecond timestamps and ids: exact while below 2^53, which real values are.
-    const v = b.readBigUInt64BE(off);
-    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+    case 8: return below2p53(b, off) ? b.readUInt32BE(off) * TWO_32 + b.readUInt32BE(off + 4) : undefined;
+    default: return len >= 1 && len <= 6 ? b.readUIntBE(off, len) : undefined;
   }
-  return len >= 1 && len <= 6 ? b.readUIntBE(off, len) : undefined;
 }
 
-function big(b: Buffer, off: number, len: number): bigint | undefined {
-  if (len === 8) return b.readBigUInt64BE(off);
-  return len >= 1 && len <= 6 ? BigInt(b.readUIntBE(off, len)) : undefined;
+/** A counter of 1..8 octets: a number below 2^53 (all real ones), else a bigint (FlowCount). */
+function count(b: Buffer, off: number, len: number): FlowCount | undefined {
+  if (len === 8 && !below2p53(b, off)) return b.readBigUInt64BE(off);
+  return uint(b, off, len);
 }
+
+/** Whether the 8-octet integer at `off` is below 2^53: its high 32 bits are below 2^21. */
+const below2p53 = (b: Buffer, off: number): boolean => b.readUInt32BE(off) < 0x200000;
+
+const TWO_32 = 4_294_967_296;
 
 const times = (v: number | undefined, k: number): number | undefined => (v === undefined ? undefined : Math.round(v * k));
 
@@ -171,9 +179,10 @@ function toFlow(f: Fields, ctx: RecordContext): RecordOutcome {
   if (f.src === undefined || f.dst === undefined || typeof f.src !== typeof f.dst) return bad;
   const delta = f.octets !== undefined;
   const bytes = f.octets ?? f.octetsTotal;
-  const packets = (delta ? f.packets : f.packetsTotal) ?? 0n;
+  const packets = (delta ? f.packets : f.packetsTotal) ?? 0;
   if (bytes === undefined) return bad;
-  // A packet has at least one octet; more packets than octets is a corrupt or mis-templated record.
+  // A packet has at least one octet; more packets than octets is a corrupt or mis-templated record. (A number and
+  // a bigint compare by value.)
   if (packets > bytes) return bad;
   const times = flowTimes(f, ctx);
   if (!times) return bad;

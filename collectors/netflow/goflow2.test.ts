@@ -13,7 +13,7 @@ describe('goflow2 NetFlow v9 capture', () => {
     expect(r.flows).toEqual([{
       version: 9, exporter: '192.0.2.9', domain: 256, family: 4,
       srcAddr: ipv4('198.38.120.222'), dstAddr: ipv4('88.121.217.208'), protocol: 6, srcPort: 443, dstPort: 15184,
-      bytes: 1500n, packets: 1n, counter: 'delta',
+      bytes: 1500, packets: 1, counter: 'delta',
       // LAST = FIRST = 0xb3bfe6f9, header uptime 0xb3bff683: 3978 ms before unix_secs 1636475816.
       start: 1_636_475_812_022, end: 1_636_475_812_022,
       // FLOW_SAMPLER_ID 1, but no options data told us its interval.

@@ -34,8 +34,8 @@ describe.each([5, 9, 10])('softflowd -v %i', (version) => {
         expect(f.end).toBeLessThanOrEqual(exportMs + 1000);
         const dst = formatFlowAddress(f.dstAddr);
         const src = formatFlowAddress(f.srcAddr);
-        if (truth[dst]) at(dst).in += f.bytes;
-        if (truth[src]) at(src).out += f.bytes;
+        if (truth[dst]) at(dst).in += BigInt(f.bytes);
+        if (truth[src]) at(src).out += BigInt(f.bytes);
       }
     }
     expect(flows).toBeGreaterThan(1000);
