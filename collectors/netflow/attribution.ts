@@ -57,7 +57,11 @@ export class SubscriberMap {
    * session that closed while its last flow was still being exported). FlowAccounting calls it per flow end.
    */
   subscriberOf(address: FlowAddress, start: number, end: number): string | undefined {
-    return this.subscriberAt(address, end) ?? (start !== end ? this.subscriberAt(address, start) : undefined);
+    const atEnd = this.subscriberAt(address, end);
+    // Static entries do not change with time: only a lease prefix covering the address can answer differently at
+    // the start. Skipping the second lookup otherwise halves the work for the remote end of every flow.
+    if (atEnd !== undefined || start === end || this.leases.empty || !this.leases.lookup(address)) return atEnd;
+    return this.subscriberAt(address, start);
   }
 
   /** Attributes a flow by both of its ends (see subscriberOf). */

@@ -162,8 +162,8 @@ const READ: ReadonlySet<number> = new Set([
 
 function readField(b: Buffer, off: number, len: number, id: number, f: Fields): void {
   switch (id) {
-    case IE.sourceIPv4Address: if (len === 4) f.src = b.readUInt32BE(off); return;
-    case IE.destinationIPv4Address: if (len === 4) f.dst = b.readUInt32BE(off); return;
+    case IE.sourceIPv4Address: if (len === 4) f.src = u32(b, off); return;
+    case IE.destinationIPv4Address: if (len === 4) f.dst = u32(b, off); return;
     case IE.sourceIPv6Address: if (len === 16) f.src = b.subarray(off, off + 16); return;
     case IE.destinationIPv6Address: if (len === 16) f.dst = b.subarray(off, off + 16); return;
     case IE.protocolIdentifier: f.protocol = uint(b, off, len) ?? 0; return;
@@ -203,9 +203,9 @@ function uint(b: Buffer, off: number, len: number): number | undefined {
   switch (len) {
     case 1: return b[off]!;
     case 2: return (b[off]! << 8) | b[off + 1]!;
-    case 4: return b.readUInt32BE(off);
+    case 4: return u32(b, off);
     // 64-bit millisecond timestamps and ids: exact while below 2^53, which real values are.
-    case 8: return below2p53(b, off) ? b.readUInt32BE(off) * TWO_32 + b.readUInt32BE(off + 4) : undefined;
+    case 8: return below2p53(b, off) ? u32(b, off) * TWO_32 + u32(b, off + 4) : undefined;
     default: return len >= 1 && len <= 6 ? b.readUIntBE(off, len) : undefined;
   }
 }
@@ -216,8 +216,14 @@ function count(b: Buffer, off: number, len: number): FlowCount | undefined {
   return uint(b, off, len);
 }
 
+/**
+ * Big-endian uint32 from octets the caller has already bounds-checked (record and field lengths): Buffer's
+ * readUInt32BE validates its offset again on every call, a tenth of the decoder's time.
+ */
+const u32 = (b: Buffer, off: number): number => b[off]! * 0x1000000 + ((b[off + 1]! << 16) | (b[off + 2]! << 8) | b[off + 3]!);
+
 /** Whether the 8-octet integer at `off` is below 2^53: its high 32 bits are below 2^21. */
-const below2p53 = (b: Buffer, off: number): boolean => b.readUInt32BE(off) < 0x200000;
+const below2p53 = (b: Buffer, off: number): boolean => u32(b, off) < 0x200000;
 
 const TWO_32 = 4_294_967_296;
 
