@@ -90,10 +90,10 @@ function layoutOf(t: Template, version: 9 | 10): RecordLayout {
 }
 
 /**
- * Decodes every record of a data set body into `out`; `compiled: false` walks every record as templates with
- * variable-length fields are (the fuzz test checks that both ways agree). Trailing bytes shorter than the template's minimum record
+ * Decodes every record of a data set body into `out`. Trailing bytes shorter than the template's minimum record
  * are padding (RFC 3954 §5.3, RFC 7011 §3.3.1). Every record consumes ≥ 1 octet (templates of length 0 are
- * refused upstream), so the loop always ends.
+ * refused upstream), so the loop always ends. `compiled: false` walks every record as templates with
+ * variable-length fields are (the fuzz test checks that both ways agree).
  */
 export function decodeRecords(body: Buffer, t: Template, ctx: RecordContext, out: RecordSink, compiled = true): void {
   const version = ctx.stream.version;
