@@ -1,6 +1,7 @@
 // Which subscriber a flow belongs to: destination = down, source = up; by RADIUS leases or static prefixes.
 import type { Lease } from '../pipeline/lease.js';
-import { PrefixTable, type PrefixMatch } from './prefix-table.js';
+import type { FlowAddress } from './flow-record.js';
+import { PrefixTable } from './prefix-table.js';
 
 export interface StaticAssignment {
   /** "100.64.5.0/24", "203.0.113.7", "2001:db8:100::/48". */
@@ -13,7 +14,7 @@ export interface StaticAssignment {
  * between customers) and `unattributed` (neither end is) are counted with their totals, never dropped.
  */
 export type Attribution =
-  | { kind: 'subscriber'; subscriber: string; direction: 'down' | 'up'; /** The far end, for the class lookup. */ remote: string }
+  | { kind: 'subscriber'; subscriber: string; direction: 'down' | 'up'; /** The far end, for the class lookup. */ remote: FlowAddress }
   | { kind: 'internal'; down: string; up: string }
   | { kind: 'unattributed' };
 
@@ -39,30 +40,43 @@ export class SubscriberMap {
    * Longest prefix wins across leases and static entries; on equal length the lease wins (it is what the
    * network actually assigned at that moment).
    */
-  subscriberAt(address: string, at: number): string | undefined {
-    const valid = (list: Lease[]) => list.some((l) => l.from <= at && (l.to === undefined || at < l.to));
-    const lease: PrefixMatch<Lease[]> | undefined = this.leases.lookup(address, valid);
-    const fixed = this.statics.lookup(address);
+  subscriberAt(address: FlowAddress, at: number): string | undefined {
+    const lease = this.leases.empty ? undefined : this.leases.lookup(address, anyValidAt, at);
+    const fixed = this.statics.empty ? undefined : this.statics.lookup(address);
     if (lease && (!fixed || lease.bits >= fixed.bits)) {
       // Newest valid lease: an address handed from one session to the next overlaps by a moment at most.
       let best: Lease | undefined;
-      for (const l of lease.value) if (l.from <= at && (l.to === undefined || at < l.to) && (!best || l.from > best.from)) best = l;
+      for (const l of lease.value) if (validAt(l, at) && (!best || l.from > best.from)) best = l;
       return best?.subscriber;
     }
     return fixed?.value;
   }
 
   /**
-   * Attributes a flow at its end time, or at its start when no lease covered the end (a session that closed
-   * while its last flow was still being exported).
+   * The subscriber of one end of a flow: at its end time, or at its start when no lease covered the end (a
+   * session that closed while its last flow was still being exported). FlowAccounting calls it per flow end.
    */
-  attribute(flow: { srcAddr: string; dstAddr: string; start: number; end: number }): Attribution {
-    const who = (a: string) => this.subscriberAt(a, flow.end) ?? (flow.start !== flow.end ? this.subscriberAt(a, flow.start) : undefined);
-    const down = who(flow.dstAddr);
-    const up = who(flow.srcAddr);
+  subscriberOf(address: FlowAddress, start: number, end: number): string | undefined {
+    const atEnd = this.subscriberAt(address, end);
+    // Static entries do not change with time: only a lease prefix covering the address can answer differently at
+    // the start. Skipping the second lookup otherwise halves the work for the remote end of every flow.
+    if (atEnd !== undefined || start === end || this.leases.empty || !this.leases.lookup(address)) return atEnd;
+    return this.subscriberAt(address, start);
+  }
+
+  /** Attributes a flow by both of its ends (see subscriberOf). */
+  attribute(flow: { srcAddr: FlowAddress; dstAddr: FlowAddress; start: number; end: number }): Attribution {
+    const down = this.subscriberOf(flow.dstAddr, flow.start, flow.end);
+    const up = this.subscriberOf(flow.srcAddr, flow.start, flow.end);
     if (down !== undefined && up !== undefined) return { kind: 'internal', down, up };
     if (down !== undefined) return { kind: 'subscriber', subscriber: down, direction: 'down', remote: flow.srcAddr };
     if (up !== undefined) return { kind: 'subscriber', subscriber: up, direction: 'up', remote: flow.dstAddr };
     return { kind: 'unattributed' };
   }
+}
+
+const validAt = (l: Lease, at: number): boolean => l.from <= at && (l.to === undefined || at < l.to);
+function anyValidAt(list: Lease[], at: number): boolean {
+  for (const l of list) if (validAt(l, at)) return true;
+  return false;
 }

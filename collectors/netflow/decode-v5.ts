@@ -1,6 +1,5 @@
 // NetFlow v5: a fixed 24-octet header and 48-octet records (Cisco's published format; no templates).
 import type { DecodeErrorReason } from './decode-error.js';
-import { formatIPv4 } from './decode-record.js';
 import type { FlowRecord } from './flow-record.js';
 import { fromSysUptime } from './timestamps.js';
 
@@ -26,8 +25,8 @@ export function decodeV5(b: Buffer, exporter: string): V5Outcome {
   const samplingInterval = b.readUInt16BE(22) & 0x3fff || 1;
   for (let i = 0; i < count; i++) {
     const r = V5_HEADER + i * V5_RECORD;
-    const packets = BigInt(b.readUInt32BE(r + 16));
-    const bytes = BigInt(b.readUInt32BE(r + 20));
+    const packets = b.readUInt32BE(r + 16);
+    const bytes = b.readUInt32BE(r + 20);
     const start = fromSysUptime(b.readUInt32BE(r + 24), uptime, headerMs);
     const end = fromSysUptime(b.readUInt32BE(r + 28), uptime, headerMs);
     // As for v9/IPFIX (decode-record.ts): not after the export time (+1 min), not older than 30 days.
@@ -40,8 +39,8 @@ export function decodeV5(b: Buffer, exporter: string): V5Outcome {
       exporter,
       domain,
       family: 4,
-      srcAddr: formatIPv4(b, r),
-      dstAddr: formatIPv4(b, r + 4),
+      srcAddr: b.readUInt32BE(r),
+      dstAddr: b.readUInt32BE(r + 4),
       protocol: b[r + 38]!,
       srcPort: b.readUInt16BE(r + 32),
       dstPort: b.readUInt16BE(r + 34),

@@ -3,12 +3,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../pipeline/usage-record.js';
 import { SubscriberMap } from './attribution.js';
-import { FlowAccounting } from './flow-accounting.js';
+import { FlowAccounting, sampledOctets } from './flow-accounting.js';
 import { FlowDecoder } from './flow-decoder.js';
 import type { FlowRecord } from './flow-record.js';
 import { TotalCounters } from './total-counters.js';
-import { TrafficClassifier } from './traffic-class.js';
+import { DEFAULT_CLASS, TrafficClassifier } from './traffic-class.js';
 import { UNATTRIBUTED, UsageAggregator } from './usage-aggregator.js';
+import { mulberry32 } from '../../scripts/prng.js';
 
 const dir = new URL('./testdata/', import.meta.url);
 const truth = JSON.parse(readFileSync(new URL('truth.json', dir), 'utf8')) as Record<string, { in: number; out: number }>;
@@ -80,7 +81,7 @@ describe('FlowAccounting', () => {
   it('keeps unattributed traffic under its own subscriber and counts it', () => {
     const { acc, aggregator } = pipeline(subs);
     acc.add(flow({ dstAddr: '192.0.2.1' }), { name: 'r' });
-    expect(acc.octets.unattributed).toBe(1000n);
+    expect(acc.octets.get(DEFAULT_CLASS)).toEqual({ subscriber: 0, internal: 0, unattributed: 1000 });
     expect(aggregator.flush(Number.POSITIVE_INFINITY, 0)).toMatchObject([{ subscriber: UNATTRIBUTED, bytesDown: 1000n }]);
   });
 
@@ -92,5 +93,41 @@ describe('FlowAccounting', () => {
     acc.add(flow({ end: 180_000 }), { name: 'r' });
     expect(acc.add(flow({ end: 240_000 }), { name: 'r' })).toMatchObject([{ start: 120_000 }]);
     expect(aggregator.openKeys).toBe(2);
+  });
+});
+
+describe('exact octets past 2^53 (sums in doubles, bigint carry)', () => {
+  const MAX = Number.MAX_SAFE_INTEGER;
+  const aggregator = () => new UsageAggregator({ bucketMs: 60_000, maxOpenKeys: 10, runId: 1 });
+
+  it('a sum that would pass 2^53 − 1 spills into the carry; bigint counts go there directly', () => {
+    const a = aggregator();
+    a.add('alice', 'down', '', 'r', 1000, MAX);
+    a.add('alice', 'down', '', 'r', 1000, MAX);
+    a.add('alice', 'down', '', 'r', 1000, 3);
+    a.add('alice', 'up', '', 'r', 1000, 2n ** 64n - 1n);
+    a.add('alice', 'up', '', 'r', 1000, 1);
+    expect(a.flush(Number.POSITIVE_INFINITY, 0)).toMatchObject([{ bytesDown: 2n * BigInt(MAX) + 3n, bytesUp: 2n ** 64n }]);
+  });
+
+  it('equals a bigint reference over random counts near the boundary', () => {
+    const r = mulberry32(53);
+    const a = aggregator();
+    let want = 0n;
+    for (let i = 0; i < 10_000; i++) {
+      const pick = r();
+      const n = pick < 0.4 ? Math.floor(r() * 2 ** 20) : pick < 0.8 ? MAX - Math.floor(r() * 2 ** 20) : pick < 0.9 ? 2 ** 52 + Math.floor(r() * 2 ** 30) : 2n ** 53n + BigInt(Math.floor(r() * 2 ** 30));
+      want += BigInt(n);
+      a.add('alice', 'down', '', 'r', 1000, n);
+    }
+    expect(a.flush(Number.POSITIVE_INFINITY, 0)).toMatchObject([{ bytesDown: want, bytesUp: 0n }]);
+  });
+
+  it('sampledOctets is a double while the product is exact, a bigint beyond', () => {
+    expect(sampledOctets(2 ** 40, 2 ** 12)).toBe(2 ** 52);
+    expect(sampledOctets(MAX, 1)).toBe(MAX);
+    expect(sampledOctets(2 ** 40 + 1, 2 ** 13)).toBe(2n ** 53n + 2n ** 13n);
+    expect(sampledOctets(MAX, 3)).toBe(3n * BigInt(MAX));
+    expect(sampledOctets(2n ** 60n, 2)).toBe(2n ** 61n);
   });
 });

@@ -1,10 +1,10 @@
 // From decoded flows to usage: per-flow total→delta, sampling, attribution, class, then the aggregator.
 import type { UsageRecord } from '../pipeline/usage-record.js';
 import type { SubscriberMap } from './attribution.js';
-import type { FlowRecord } from './flow-record.js';
+import type { FlowCount, FlowRecord } from './flow-record.js';
 import type { TotalCounters } from './total-counters.js';
 import type { TrafficClassifier } from './traffic-class.js';
-import type { UsageAggregator } from './usage-aggregator.js';
+import { INTERNAL, UNATTRIBUTED, type UsageAggregator } from './usage-aggregator.js';
 
 /** Which exporter a datagram came from, as config names it. */
 export interface ExporterInfo {
@@ -16,8 +16,8 @@ export interface ExporterInfo {
 
 export type AttributionKind = 'subscriber' | 'internal' | 'unattributed';
 
-/** Octets by attribution outcome, for the metrics (sampled-up octets, as stored). */
-export type AttributionTotals = Record<AttributionKind, bigint>;
+/** Sampled-up octets by attribution outcome, of one class. Doubles, like the Prometheus counter they feed. */
+export type AttributionTotals = Record<AttributionKind, number>;
 
 export interface FlowAccountingDeps {
   /** Current map of leases and static prefixes; rebuilt by the collector when leases change. */
@@ -28,23 +28,61 @@ export interface FlowAccountingDeps {
 }
 
 export class FlowAccounting {
-  readonly octets: AttributionTotals = { subscriber: 0n, internal: 0n, unattributed: 0n };
+  /** Sampled-up octets since start by class (DEFAULT_CLASS '' for none) and attribution, for the metrics. */
+  readonly octets = new Map<string, AttributionTotals>();
   readonly flows: Record<AttributionKind, number> = { subscriber: 0, internal: 0, unattributed: 0 };
-  /** Attribution, class and sampled octets of the flow last added, for the metrics. */
-  last: { kind: AttributionKind; class: string; octets: bigint } = { kind: 'unattributed', class: '', octets: 0n };
 
   constructor(private readonly deps: FlowAccountingDeps) {}
 
-  /** Adds one flow; returns records the aggregator had to flush early (its key cap), usually none. */
-  add(flow: FlowRecord, exporter: ExporterInfo): UsageRecord[] {
-    const { bytes } = this.deps.totals.delta(flow);
-    const sampled = bytes * BigInt(exporter.samplingInterval ?? flow.samplingInterval);
-    const a = this.deps.subscribers().attribute(flow);
-    // The class follows the far end; traffic with no subscriber end is classed by its destination.
-    const cls = this.deps.classifier.classify(a.kind === 'subscriber' ? a.remote : flow.dstAddr);
-    this.octets[a.kind] += sampled;
-    this.flows[a.kind]++;
-    this.last = { kind: a.kind, class: cls, octets: sampled };
-    return this.deps.aggregator.add(a, cls, exporter.name, flow.end, sampled);
+  /**
+   * Adds one flow; returns records the aggregator had to flush early (its key cap), usually none. Runs per flow:
+   * it asks the subscriber map for each end directly rather than building an Attribution object.
+   */
+  add(flow: FlowRecord, exporter: ExporterInfo): readonly UsageRecord[] {
+    const sampled = sampledOctets(this.deps.totals.octets(flow), exporter.samplingInterval ?? flow.samplingInterval);
+    const subscribers = this.deps.subscribers();
+    const down = subscribers.subscriberOf(flow.dstAddr, flow.start, flow.end);
+    const up = subscribers.subscriberOf(flow.srcAddr, flow.start, flow.end);
+    // The class follows the far end; traffic with no subscriber end is classed by its destination. Neither
+    // internal nor unattributed traffic has a direction from a subscriber's side: their octets are kept down.
+    let kind: AttributionKind;
+    let subscriber: string;
+    let direction: 'down' | 'up' = 'down';
+    let cls: string;
+    if (down !== undefined && up !== undefined) {
+      kind = 'internal';
+      subscriber = INTERNAL;
+      cls = this.deps.classifier.classify(flow.dstAddr);
+    } else if (down !== undefined) {
+      kind = 'subscriber';
+      subscriber = down;
+      cls = this.deps.classifier.classify(flow.srcAddr);
+    } else if (up !== undefined) {
+      kind = 'subscriber';
+      subscriber = up;
+      direction = 'up';
+      cls = this.deps.classifier.classify(flow.dstAddr);
+    } else {
+      kind = 'unattributed';
+      subscriber = UNATTRIBUTED;
+      cls = this.deps.classifier.classify(flow.dstAddr);
+    }
+    let totals = this.octets.get(cls);
+    if (!totals) this.octets.set(cls, (totals = { subscriber: 0, internal: 0, unattributed: 0 }));
+    totals[kind] += Number(sampled);
+    this.flows[kind]++;
+    return this.deps.aggregator.add(subscriber, direction, cls, exporter.name, flow.end, sampled);
   }
+}
+
+/**
+ * Octets × sampling interval, exactly. A double while the product is at most 2^53 − 1 (both are safe integers and
+ * IEEE multiplication rounds the true product, monotonically, so the check is exact); a bigint beyond.
+ */
+export function sampledOctets(octets: FlowCount, interval: number): FlowCount {
+  if (typeof octets === 'number') {
+    const product = octets * interval;
+    if (product <= Number.MAX_SAFE_INTEGER) return product;
+  }
+  return BigInt(octets) * BigInt(interval);
 }

@@ -1,7 +1,7 @@
 // Decoder tests on hand-written datagrams (testdata/packets.ts): good packets first, then every malformed kind.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
-import { hex, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
+import { hex, ipv4, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
 
 const EXP = '10.0.0.1';
 const ipfix = (...sets: Buffer[]): Buffer => {
@@ -15,8 +15,8 @@ describe('NetFlow v5', () => {
     const r = new FlowDecoder().decode(V5, EXP, 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toEqual([{
-      version: 5, exporter: EXP, domain: 0x0102, family: 4, srcAddr: '100.64.0.2', dstAddr: '198.51.100.1',
-      protocol: 6, srcPort: 8080, dstPort: 443, bytes: 5000n, packets: 10n, counter: 'delta',
+      version: 5, exporter: EXP, domain: 0x0102, family: 4, srcAddr: ipv4('100.64.0.2'), dstAddr: ipv4('198.51.100.1'),
+      protocol: 6, srcPort: 8080, dstPort: 443, bytes: 5000, packets: 10, counter: 'delta',
       start: T - 2000, end: T - 1000, samplingInterval: 100,
     }]);
   });
@@ -31,8 +31,8 @@ describe('NetFlow v9', () => {
     const r = new FlowDecoder().decode(V9, EXP, 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toEqual([{
-      version: 9, exporter: EXP, domain: 7, family: 4, srcAddr: '100.64.0.2', dstAddr: '198.51.100.1',
-      protocol: 17, srcPort: 0, dstPort: 0, bytes: 1500n, packets: 2n, counter: 'delta',
+      version: 9, exporter: EXP, domain: 7, family: 4, srcAddr: ipv4('100.64.0.2'), dstAddr: ipv4('198.51.100.1'),
+      protocol: 17, srcPort: 0, dstPort: 0, bytes: 1500, packets: 2, counter: 'delta',
       start: T - 2000, end: T, samplingInterval: 1,
     }]);
   });
@@ -61,7 +61,7 @@ describe('NetFlow v9', () => {
     expect(r.errors).toEqual(['bad_record']);
     expect(d.cache.peekOptions({ exporter: EXP, version: 9, domain: 7 })?.samplers.get(5)).toBe(1024);
     const withBytes = hex('0000 0018', '0104 0004', '0008 0004 000c 0004 0001 0004 0030 0001', '0104 0014', '64400002 c6336401 00000064 05', '000000');
-    expect(d.decode(v9(7, withBytes), EXP, 0).flows[0]).toMatchObject({ bytes: 100n, samplingInterval: 1024, start: T, end: T });
+    expect(d.decode(v9(7, withBytes), EXP, 0).flows[0]).toMatchObject({ bytes: 100, samplingInterval: 1024, start: T, end: T });
   });
 
   it('keeps templates apart per source id on one exporter address', () => {
@@ -87,7 +87,7 @@ describe('NetFlow v9', () => {
     const data = hex('0100 0014', 'c6336401 64400002', '0000000100000000'); // 198.51.100.1 → 100.64.0.2, 2^32 octets
     const r = d.decode(v9(7, refreshed, data), EXP, 0);
     expect(r.errors).toEqual([]);
-    expect(r.flows).toMatchObject([{ srcAddr: '198.51.100.1', dstAddr: '100.64.0.2', bytes: 2n ** 32n, packets: 0n, start: T, end: T }]);
+    expect(r.flows).toMatchObject([{ srcAddr: ipv4('198.51.100.1'), dstAddr: ipv4('100.64.0.2'), bytes: 2 ** 32, packets: 0, start: T, end: T }]);
   });
 });
 
@@ -96,8 +96,8 @@ describe('IPFIX', () => {
     const r = new FlowDecoder().decode(IPFIX, EXP, 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toMatchObject([
-      { version: 10, domain: 1, family: 6, srcAddr: '2001:db8::1', dstAddr: '2001:db8:1::2', bytes: 10000n, start: T - 1000, end: T },
-      { srcAddr: '2001:db8:1::2', dstAddr: '2001:db8::1', bytes: 1000n, start: T - 2000, end: T - 1000 },
+      { version: 10, domain: 1, family: 6, srcAddr: '2001:db8::1', dstAddr: '2001:db8:1::2', bytes: 10000, start: T - 1000, end: T },
+      { srcAddr: '2001:db8:1::2', dstAddr: '2001:db8::1', bytes: 1000, start: T - 2000, end: T - 1000 },
     ]);
   });
 
@@ -122,7 +122,7 @@ describe('IPFIX', () => {
     const data2 = hex('0102 0018', '64400002 c6336401', 'ffffec78 00000000', '00000064');
     const d = new FlowDecoder();
     d.decode(ipfix(opts), EXP, 0);
-    expect(d.decode(ipfix(tpl2, data2), EXP, 0).flows).toMatchObject([{ start: T - 5000, end: T, bytes: 100n }]);
+    expect(d.decode(ipfix(tpl2, data2), EXP, 0).flows).toMatchObject([{ start: T - 5000, end: T, bytes: 100 }]);
   });
 
   it('withdraws one template, and all data templates with template id 2', () => {
@@ -150,7 +150,7 @@ describe('data before template', () => {
     const d = new FlowDecoder();
     expect(d.decode(ipfix(IPFIX_DATA), EXP, 1000)).toMatchObject({ flows: [], errors: [], held: 1 });
     const r = d.decode(ipfix(IPFIX_TEMPLATE), EXP, 2000);
-    expect(r.flows.map((f) => f.bytes)).toEqual([10000n, 1000n]);
+    expect(r.flows.map((f) => f.bytes)).toEqual([10000, 1000]);
     expect(d.held).toEqual({ sets: 0, bytes: 0 });
   });
 

@@ -1,12 +1,12 @@
 // Decodes NetFlow v5, v9 and IPFIX datagrams with a template cache and a hold queue; never throws.
 import { emptyErrorCounts, type DecodeErrorCounts, type DecodeErrorReason } from './decode-error.js';
-import { decodeRecords, type RecordOutcome } from './decode-record.js';
+import { decodeRecords } from './decode-record.js';
 import { decodeV5 } from './decode-v5.js';
 import type { FlowRecord } from './flow-record.js';
 import { DEFAULT_HOLD_LIMITS, HoldQueue, type HeldSet, type HoldLimits } from './hold-queue.js';
 import { TemplateCache, type TemplateCacheSnapshot } from './template-cache.js';
 import { parseTemplateSet, type TemplateSetKind } from './template-set.js';
-import { minRecordLength, type StreamKey } from './template.js';
+import type { StreamKey } from './template.js';
 
 export interface DecodeOutcome {
   /** Flows of this datagram, plus those of held data sets its templates released. */
@@ -21,6 +21,8 @@ export interface FlowDecoderOptions {
   hold?: Partial<HoldLimits>;
   /** Cap on cached templates across all exporters (spoofed floods). */
   maxTemplates?: number;
+  /** false: walk every record field by field instead of reading fixed-length templates at compiled offsets (for tests). */
+  compiledLayouts?: boolean;
 }
 
 const V9_HEADER = 20;
@@ -31,8 +33,10 @@ export class FlowDecoder {
   private readonly hold: HoldQueue;
   /** Running totals by reason, including held sets dropped by expire(); the collector exports them. */
   readonly errorTotals: DecodeErrorCounts = emptyErrorCounts();
+  private readonly compiled: boolean;
 
   constructor(opts: FlowDecoderOptions = {}) {
+    this.compiled = opts.compiledLayouts ?? true;
     this.cache = new TemplateCache(opts.maxTemplates);
     this.hold = new HoldQueue({ ...DEFAULT_HOLD_LIMITS, ...opts.hold });
   }
@@ -149,20 +153,15 @@ export class FlowDecoder {
       return;
     }
     const ctx = { stream, exportMs, uptimeMs, options: t.kind === 'options' ? this.cache.options(stream) : this.cache.peekOptions(stream) };
-    decodeRecords(body, t, minRecordLength(t), ctx, (o) => collect(o, out));
+    decodeRecords(body, t, ctx, out, this.compiled);
   }
 
   private decodeHeld(h: HeldSet, out: DecodeOutcome): void {
     const t = this.cache.get(h.stream, h.templateId);
     if (!t) return void out.errors.push('no_template');
     const ctx = { stream: h.stream, exportMs: h.exportMs, uptimeMs: h.uptimeMs, options: t.kind === 'options' ? this.cache.options(h.stream) : this.cache.peekOptions(h.stream) };
-    decodeRecords(h.body, t, minRecordLength(t), ctx, (o) => collect(o, out));
+    decodeRecords(h.body, t, ctx, out, this.compiled);
   }
-}
-
-function collect(o: RecordOutcome, out: DecodeOutcome): void {
-  if (o.kind === 'flow') out.flows.push(o.flow);
-  else if (o.kind === 'error') out.errors.push(o.reason);
 }
 
 function templateSetKind(version: 9 | 10, setId: number): TemplateSetKind | undefined {

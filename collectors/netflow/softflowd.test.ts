@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
+import { formatFlowAddress } from './flow-record.js';
 
 const dir = new URL('./testdata/', import.meta.url);
 const truth = JSON.parse(readFileSync(new URL('truth.json', dir), 'utf8')) as Record<string, { in: number; out: number }>;
@@ -31,8 +32,10 @@ describe.each([5, 9, 10])('softflowd -v %i', (version) => {
         expect(f.end).toBeGreaterThanOrEqual(f.start);
         expect(f.start).toBeGreaterThan(exportMs - 1_800_000 - 120_000);
         expect(f.end).toBeLessThanOrEqual(exportMs + 1000);
-        if (truth[f.dstAddr]) at(f.dstAddr).in += f.bytes;
-        if (truth[f.srcAddr]) at(f.srcAddr).out += f.bytes;
+        const dst = formatFlowAddress(f.dstAddr);
+        const src = formatFlowAddress(f.srcAddr);
+        if (truth[dst]) at(dst).in += BigInt(f.bytes);
+        if (truth[src]) at(src).out += BigInt(f.bytes);
       }
     }
     expect(flows).toBeGreaterThan(1000);

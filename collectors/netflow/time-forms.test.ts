@@ -43,11 +43,14 @@ describe('IPFIX time forms', () => {
 
 describe('counters and sampling in records', () => {
   it('octetTotalCount alone is marked as a total; 8-octet and reduced-size counters read exactly', () => {
-    expect(new FlowDecoder().decode(packet('', '', '0055 0004'), 'x', 0).flows).toMatchObject([{ bytes: 100n, counter: 'total' }]);
+    expect(new FlowDecoder().decode(packet('', '', '0055 0004'), 'x', 0).flows).toMatchObject([{ bytes: 100, counter: 'total' }]);
     // octetDeltaCount twice (3 octets, then 8): the last one wins, 2^64-1 exactly.
     const big = packet('0001 0008', 'ffffffffffffffff', '0001 0003', '000064');
     expect(new FlowDecoder().decode(big, 'x', 0).flows).toMatchObject([{ bytes: 2n ** 64n - 1n }]);
-    expect(new FlowDecoder().decode(packet('', '', '0001 0003', '0186a0'), 'x', 0).flows).toMatchObject([{ bytes: 100_000n }]);
+    // Counts are numbers up to 2^53 − 1 (exact in a double) and bigints from 2^53 on (FlowCount).
+    expect(new FlowDecoder().decode(packet('', '', '0001 0008', '001fffffffffffff'), 'x', 0).flows).toMatchObject([{ bytes: 2 ** 53 - 1 }]);
+    expect(new FlowDecoder().decode(packet('', '', '0001 0008', '0020000000000000'), 'x', 0).flows).toMatchObject([{ bytes: 2n ** 53n }]);
+    expect(new FlowDecoder().decode(packet('', '', '0001 0003', '0186a0'), 'x', 0).flows).toMatchObject([{ bytes: 100_000 }]);
   });
 
   it('samplingPacketInterval/Space per selectorId from options data', () => {

@@ -1,4 +1,5 @@
 // Traffic classes from prefix lists (e.g. "zero-rated" for a CDN cache or speed-test server), by the far end.
+import type { FlowAddress } from './flow-record.js';
 import { PrefixTable } from './prefix-table.js';
 
 export interface ClassDefinition {
@@ -19,7 +20,7 @@ export class TrafficClassifier {
   }
 
   /** The class of the remote address (longest prefix wins), or DEFAULT_CLASS. */
-  classify(remote: string): string {
-    return this.table.lookup(remote)?.value ?? DEFAULT_CLASS;
+  classify(remote: FlowAddress): string {
+    return this.table.empty ? DEFAULT_CLASS : (this.table.lookup(remote)?.value ?? DEFAULT_CLASS);
   }
 }

@@ -1,6 +1,6 @@
 // Sums attributed flows into per (subscriber, class, device, bucket) usage deltas; bounded, flushed by time.
 import { recordId, type UsageRecord } from '../pipeline/usage-record.js';
-import type { Attribution } from './attribution.js';
+import type { FlowCount } from './flow-record.js';
 
 /** Pseudo-subscribers under which traffic that belongs to no one (or to two customers at once) is kept. */
 export const UNATTRIBUTED = '(unattributed)';
@@ -17,14 +17,22 @@ export interface AggregatorOptions {
   runId: number;
 }
 
+/** One open (subscriber, class, device, bucket) sum; octets in a double plus a bigint carry (see addOctets). */
 interface Open {
   subscriber: string;
   class: string;
   device: string;
   bucket: number;
-  down: bigint;
-  up: bigint;
+  down: number;
+  up: number;
+  downCarry: bigint;
+  upCarry: bigint;
 }
+
+/** bucket → device → class → subscriber → sum. */
+type Buckets = Map<number, Map<string, Map<string, Map<string, Open>>>>;
+
+const NONE: readonly UsageRecord[] = Object.freeze([]);
 
 /**
  * NOTE: a flow is counted whole in the bucket holding its end time, as UsageRecord attributes an interval to
@@ -32,64 +40,93 @@ interface Open {
  * per-minute usage), so usage lands at most one active timeout late and is never split with rounding.
  */
 export class UsageAggregator {
-  private readonly open = new Map<string, Open>();
+  /**
+   * Nested maps rather than one map keyed by `${subscriber}\0${class}\0${device}\0${bucket}`: building and
+   * hashing that string per flow was a tenth of the collector's time; the nested keys are strings the config
+   * already holds (their hashes are cached) and a bucket number.
+   */
+  private readonly buckets: Buckets = new Map();
+  private size = 0;
+  /** The subscriber map of the (bucket, device, class) last added to: a datagram's flows mostly share one. */
+  private last: { bucket: number; device: string; class: string; subscribers: Map<string, Open> } | undefined;
   /** Counts every record this run emits: a bucket flushed again (late flows) gets a new id, never an overwrite. */
   private seq = 0;
 
   constructor(private readonly opts: AggregatorOptions) {}
 
   get openKeys(): number {
-    return this.open.size;
+    return this.size;
   }
 
-  /** Adds sampled-up octets of one flow; `bytes` already multiplied by the sampling interval. */
-  add(a: Attribution, cls: string, device: string, end: number, bytes: bigint): UsageRecord[] {
-    const bucket = end - (((end % this.opts.bucketMs) + this.opts.bucketMs) % this.opts.bucketMs);
-    switch (a.kind) {
-      case 'subscriber':
-        this.sum(a.subscriber, cls, device, bucket, a.direction === 'down' ? bytes : 0n, a.direction === 'up' ? bytes : 0n);
-        break;
-      // Neither kind has a direction from a subscriber's side: the octets are kept in bytesDown.
-      case 'internal':
-        this.sum(INTERNAL, cls, device, bucket, bytes, 0n);
-        break;
-      case 'unattributed':
-        this.sum(UNATTRIBUTED, cls, device, bucket, bytes, 0n);
-        break;
-      default: {
-        const never: never = a;
-        return never;
-      }
+  /**
+   * Adds sampled-up octets of one flow (already multiplied by the sampling interval) to `subscriber`'s down or up.
+   * Returns records the key cap made it flush early (a shared empty array when none, nearly always).
+   */
+  add(subscriber: string, direction: 'down' | 'up', cls: string, device: string, end: number, octets: FlowCount): readonly UsageRecord[] {
+    const bucketMs = this.opts.bucketMs;
+    const bucket = end - (((end % bucketMs) + bucketMs) % bucketMs);
+    const subscribers = this.subscribersOf(bucket, device, cls);
+    let o = subscribers.get(subscriber);
+    if (!o) {
+      o = { subscriber, class: cls, device, bucket, down: 0, up: 0, downCarry: 0n, upCarry: 0n };
+      subscribers.set(subscriber, o);
+      this.size++;
     }
+    addOctets(o, direction, octets);
     // Past the cap, flush the oldest tenth at once: sorting on every add would cost O(n log n) per flow.
-    return this.open.size > this.opts.maxOpenKeys ? this.flushOldest(Math.max(1, Math.ceil(this.opts.maxOpenKeys / 10))) : [];
+    return this.size > this.opts.maxOpenKeys ? this.flushOldest(Math.max(1, Math.ceil(this.opts.maxOpenKeys / 10))) : NONE;
   }
 
   /** Records of buckets that ended at least `graceMs` before `now` (all of them with `now = Infinity`). */
   flush(now: number, graceMs: number): UsageRecord[] {
     const out: UsageRecord[] = [];
-    for (const [key, o] of this.open) if (o.bucket + this.opts.bucketMs + graceMs <= now) out.push(this.close(key, o));
+    for (const [bucket, devices] of this.buckets) {
+      if (bucket + this.opts.bucketMs + graceMs > now) continue;
+      for (const classes of devices.values()) for (const subscribers of classes.values()) for (const o of subscribers.values()) out.push(this.close(o));
+      this.buckets.delete(bucket);
+    }
+    this.last = undefined;
     return out;
   }
 
-  private sum(subscriber: string, cls: string, device: string, bucket: number, down: bigint, up: bigint): void {
-    const key = `${subscriber}\0${cls}\0${device}\0${bucket}`;
-    const o = this.open.get(key);
-    if (o) {
-      o.down += down;
-      o.up += up;
-    } else {
-      this.open.set(key, { subscriber, class: cls, device, bucket, down, up });
-    }
+  private subscribersOf(bucket: number, device: string, cls: string): Map<string, Open> {
+    const last = this.last;
+    if (last && last.bucket === bucket && last.device === device && last.class === cls) return last.subscribers;
+    let devices = this.buckets.get(bucket);
+    if (!devices) this.buckets.set(bucket, (devices = new Map()));
+    let classes = devices.get(device);
+    if (!classes) devices.set(device, (classes = new Map()));
+    let subscribers = classes.get(cls);
+    if (!subscribers) classes.set(cls, (subscribers = new Map()));
+    this.last = { bucket, device, class: cls, subscribers };
+    return subscribers;
   }
 
+  /** The `n` oldest sums (by bucket, then in the order they opened). */
   private flushOldest(n: number): UsageRecord[] {
-    const byAge = [...this.open].sort((x, y) => x[1].bucket - y[1].bucket).slice(0, n);
-    return byAge.map(([key, o]) => this.close(key, o));
+    const out: UsageRecord[] = [];
+    for (const bucket of [...this.buckets.keys()].sort((a, b) => a - b)) {
+      const devices = this.buckets.get(bucket)!;
+      for (const [device, classes] of devices) {
+        for (const [cls, subscribers] of classes) {
+          for (const [subscriber, o] of subscribers) {
+            if (out.length >= n) break;
+            out.push(this.close(o));
+            subscribers.delete(subscriber);
+          }
+          if (!subscribers.size) classes.delete(cls);
+        }
+        if (!classes.size) devices.delete(device);
+      }
+      if (!devices.size) this.buckets.delete(bucket);
+      if (out.length >= n) break;
+    }
+    this.last = undefined;
+    return out;
   }
 
-  private close(key: string, o: Open): UsageRecord {
-    this.open.delete(key);
+  private close(o: Open): UsageRecord {
+    this.size--;
     // NetFlow has no retransmits to deduplicate: the id only has to be unique, and stays fixed through spool replays.
     return {
       id: recordId('netflow', o.device, o.subscriber, o.class, o.bucket, this.opts.runId, this.seq++),
@@ -99,8 +136,39 @@ export class UsageAggregator {
       ...(o.class ? { class: o.class } : {}),
       start: o.bucket,
       end: o.bucket + this.opts.bucketMs,
-      bytesDown: o.down,
-      bytesUp: o.up,
+      bytesDown: BigInt(o.down) + o.downCarry,
+      bytesUp: BigInt(o.up) + o.upCarry,
     };
+  }
+}
+
+/**
+ * Adds octets to one side of a sum, exactly. Sums stay in doubles (no BigInt allocation per flow: a fifth of the
+ * accounting's time) while they are at most 2^53 − 1, then spill into the bigint carry. Why that is exact: both
+ * addends are safe integers (FlowCount numbers are), so their true sum is below 2^54; every integer up to 2^53 is a
+ * double and rounding is monotonic, so the double sum is at most MAX_SAFE_INTEGER exactly when the true sum is, and
+ * then it is the true sum. Otherwise both go to the carry as bigints. A bigint count goes to the carry directly.
+ */
+export function addOctets(o: { down: number; up: number; downCarry: bigint; upCarry: bigint }, direction: 'down' | 'up', octets: FlowCount): void {
+  if (direction === 'down') {
+    if (typeof octets === 'number') {
+      const sum = o.down + octets;
+      if (sum <= Number.MAX_SAFE_INTEGER) o.down = sum;
+      else {
+        o.downCarry += BigInt(o.down) + BigInt(octets);
+        o.down = 0;
+      }
+    } else {
+      o.downCarry += octets;
+    }
+  } else if (typeof octets === 'number') {
+    const sum = o.up + octets;
+    if (sum <= Number.MAX_SAFE_INTEGER) o.up = sum;
+    else {
+      o.upCarry += BigInt(o.up) + BigInt(octets);
+      o.up = 0;
+    }
+  } else {
+    o.upCarry += octets;
   }
 }

@@ -1,6 +1,9 @@
 // Hand-written datagrams for the decoder tests: every field commented, lengths written out as on the wire.
 
 /** Hex from parts; spaces ignored. */
+/** An IPv4 address as the decoder gives it (FlowAddress: an unsigned 32-bit number). */
+export const ipv4 = (text: string): number => text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+
 export const hex = (...parts: string[]): Buffer => Buffer.from(parts.join('').replace(/\s+/g, ''), 'hex');
 
 /** 2020-09-13T12:26:40Z, the header clock of every packet below. */
