@@ -278,10 +278,11 @@ export async function runInvoicesPush(numbers: string[], flags: InvoicesDeliverF
   const ledger = openExisting(flags);
   try {
     const log = new DeliveryLog(ledger);
+    // The signature's timestamp is the wall clock (receivers check it); --now only decides what is due.
     const deliveries = sel === 'unfinished' ? log.unfinished('webhook') : webhookDeliveries(documentsToDeliver(ledger, sel), webhooks.endpoints);
     const report = flags.dryRun
       ? deliveries.map((d) => previewLine(log, d, now(), flags.resend))
-      : (await deliver(deliveries, webhookSender(ledger, webhooks.endpoints, now), log, { policy: webhooks.retry, now, force: flags.resend ?? false })).map(outcomeLine);
+      : (await deliver(deliveries, webhookSender(ledger, webhooks.endpoints, () => new Date()), log, { policy: webhooks.retry, now, force: flags.resend ?? false })).map(outcomeLine);
     printDeliveryReport('webhook', report, flags);
   } finally {
     ledger.close();

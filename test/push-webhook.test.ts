@@ -1,0 +1,135 @@
+// `wispmeter invoices push` against a real HTTP receiver on loopback: signed POSTs of the stored document, one
+// accepted delivery per document and endpoint through a 500 and a dropped connection, the same Idempotency-Key on
+// every attempt, retries persisted in the ledger and resumed by later runs, 400 dead at once, 503 dead after N.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BillingWorld, monthOfUsage, seedUsage, writeBillingWorld } from './billing-fixture.js';
+import { runCli } from './wispmeter/cli-run.js';
+
+const SECRETS = { erp: 'erp-webhook-secret-0123456789', books: 'books-webhook-secret-9876543210' };
+
+interface Seen {
+  endpoint: 'erp' | 'books';
+  document: string;
+  key: string;
+  signatureOk: boolean;
+  body: string;
+  answered: number | 'dropped';
+}
+
+/** What a receiver does, written from the docs and not from wispmeter's code: HMAC over "timestamp.body", 5 minutes' tolerance. */
+function verify(secret: string, req: IncomingMessage, body: string): boolean {
+  const ts = String(req.headers['x-wispmeter-timestamp'] ?? '');
+  const sig = String(req.headers['x-wispmeter-signature'] ?? '');
+  const want = `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`;
+  return Math.abs(Date.now() / 1000 - Number(ts)) <= 300 && sig.length === want.length && timingSafeEqual(Buffer.from(sig), Buffer.from(want));
+}
+
+describe('wispmeter invoices push (signed webhooks)', () => {
+  let dir: string;
+  let w: BillingWorld;
+  let server: Server;
+  const seen: Seen[] = [];
+  /** Idempotency keys the receiver has acted on: a repeat is answered 200 and not acted on again. */
+  const accepted = new Map<string, number>();
+  const numbers = new Map<string, string>();
+  /** erp's script per customer: what to answer on the 1st, 2nd, … request for that document. */
+  const script: Record<string, (number | 'drop')[]> = { 'C-0001': [500, 'drop', 200], 'C-0002': [200], 'C-0003': [400], 'C-0004': [503, 503, 503, 503] };
+  const customerOf = (doc: string) => [...numbers].find(([, n]) => n === doc)?.[0] ?? '?';
+  const cli = (...args: string[]) => runCli([...args, '--config', w.config]);
+  type PushReport = { deliveries: { number: string; target: string; status: string; detail: string }[] };
+  const push = async (...args: string[]) => {
+    const r = await cli('invoices', 'push', ...args, '--format', 'json');
+    for (const s of Object.values(SECRETS)) expect(r.stdout + r.stderr).not.toContain(s);
+    const report = JSON.parse(r.stdout) as PushReport;
+    return { code: r.code, erp: Object.fromEntries(report.deliveries.filter((d) => d.target === 'erp').map((d) => [customerOf(d.number), d.status])), report };
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'wispmeter-push-webhook-'));
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const endpoint = req.url === '/erp/hook?token=t0k3n' ? 'erp' : 'books';
+        const document = String(req.headers['x-wispmeter-document']);
+        const key = String(req.headers['idempotency-key']);
+        const n = seen.filter((s) => s.endpoint === endpoint && s.document === document).length;
+        const answer = endpoint === 'erp' ? script[customerOf(document)]?.[n] ?? 200 : 200;
+        const entry: Seen = { endpoint, document, key, signatureOk: verify(SECRETS[endpoint], req, body), body, answered: answer === 'drop' ? 'dropped' : answer };
+        seen.push(entry);
+        if (answer === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        if (answer === 200 && entry.signatureOk) accepted.set(key, (accepted.get(key) ?? 0) + 1);
+        res.writeHead(entry.signatureOk ? answer : 401, { 'content-type': 'text/plain' }).end(answer === 400 ? 'unknown customer' : 'ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    w = writeBillingWorld(join(dir, 'w'), 4, [
+      '  webhooks:',
+      '    endpoints:',
+      `      - { name: erp, url: "http://127.0.0.1:${port}/erp/hook?token=t0k3n", secret: "${SECRETS.erp}", timeoutMs: 3000 }`,
+      `      - { name: books, url: "http://127.0.0.1:${port}/books", secret: "${SECRETS.books}" }`,
+      '    retry: { maxAttempts: 3, baseDelayMs: 600000, maxDelayMs: 3600000 }',
+    ].join('\n'));
+    await seedUsage(w, monthOfUsage(w, 2025, 12, 1_000_000_000n));
+    const run = await cli('bill', 'run', '--period', '2025-12');
+    expect(run.code, run.stderr).toBe(0);
+    for (const i of JSON.parse((await cli('invoices', 'list', '--format', 'json')).stdout) as { number: string; customerId: string }[]) numbers.set(i.customerId, i.number);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('delivers each document once per endpoint through failures; 400 is dead at once; 503 dies after maxAttempts', async () => {
+    const hour = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+    const first = await push('--period', '2025-12');
+    expect(first.code).toBe(1);
+    expect(first.erp).toEqual({ 'C-0001': 'retry', 'C-0002': 'delivered', 'C-0003': 'dead', 'C-0004': 'retry' });
+    expect(first.report.deliveries.filter((d) => d.target === 'books').map((d) => d.status)).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(first.report.deliveries.find((d) => d.number === numbers.get('C-0003') && d.target === 'erp')!.detail).toMatch(/HTTP 400 unknown customer \(permanent\)/);
+
+    // Not due yet: nothing is sent.
+    const early = await push();
+    expect([early.code, early.erp]).toEqual([1, { 'C-0001': 'skipped', 'C-0004': 'skipped' }]);
+    expect(seen).toHaveLength(8);
+
+    // Later runs resume from the ledger: the dropped connection is retried too.
+    expect((await push('--now', hour(1))).erp).toEqual({ 'C-0001': 'retry', 'C-0004': 'retry' });
+    const last = await push('--now', hour(24));
+    expect([last.code, last.erp]).toEqual([1, { 'C-0001': 'delivered', 'C-0004': 'dead' }]);
+    expect((await push('--period', '2025-12', '--now', hour(48))).erp).toEqual({ 'C-0001': 'skipped', 'C-0002': 'skipped', 'C-0003': 'skipped', 'C-0004': 'skipped' });
+
+    // Every request was signed right; each document reached each endpoint's business logic once.
+    expect(seen.every((s) => s.signatureOk)).toBe(true);
+    expect(seen).toHaveLength(12);
+    const n1 = numbers.get('C-0001')!;
+    const n1erp = seen.filter((s) => s.endpoint === 'erp' && s.document === n1);
+    expect(n1erp.map((s) => s.answered)).toEqual([500, 'dropped', 200]);
+    expect(new Set(n1erp.map((s) => s.key))).toEqual(new Set([`webhook:${n1}:erp`]));
+    const stored = (await cli('invoices', 'show', n1, '--format', 'json')).stdout;
+    expect(n1erp.every((s) => s.body === stored)).toBe(true);
+    expect([...accepted.values()].every((count) => count === 1)).toBe(true);
+    expect([...accepted.keys()].sort()).toEqual([
+      ...['C-0001', 'C-0002', 'C-0003', 'C-0004'].map((c) => `webhook:${numbers.get(c)}:books`),
+      ...['C-0001', 'C-0002'].map((c) => `webhook:${numbers.get(c)}:erp`),
+    ].sort());
+
+    const dead = JSON.parse((await cli('invoices', 'deliveries', '--status', 'dead', '--format', 'json')).stdout) as { number: string; target: string; attempts: number; error: string }[];
+    expect(dead.map((d) => [d.number, d.target, d.attempts])).toEqual([[numbers.get('C-0003'), 'erp', 1], [numbers.get('C-0004'), 'erp', 3]]);
+    expect(dead[1]!.error).toMatch(/HTTP 503 .*gave up after 3 attempts/);
+    // The URL (with its token) is not what the ledger names.
+    const all = await cli('invoices', 'deliveries');
+    expect(all.stdout).not.toContain('t0k3n');
+  });
+});
