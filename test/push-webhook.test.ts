@@ -2,7 +2,7 @@
 // accepted delivery per document and endpoint through a 500 and a dropped connection, the same Idempotency-Key on
 // every attempt, retries persisted in the ledger and resumed by later runs, 400 dead at once, 503 dead after N.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -69,7 +69,9 @@ describe('wispmeter invoices push (signed webhooks)', () => {
           return;
         }
         if (answer === 200 && entry.signatureOk) accepted.set(key, (accepted.get(key) ?? 0) + 1);
-        res.writeHead(entry.signatureOk ? answer : 401, { 'content-type': 'text/plain' }).end(answer === 400 ? 'unknown customer' : 'ok');
+        // Credit notes are answered slowly, so two pushes of one overlap.
+        setTimeout(() => res.writeHead(entry.signatureOk ? answer : 401, { 'content-type': 'text/plain' }).end(answer === 400 ? 'unknown customer' : 'ok'),
+          document.startsWith('CN-') ? 1500 : 0);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -131,5 +133,35 @@ describe('wispmeter invoices push (signed webhooks)', () => {
     // The URL (with its token) is not what the ledger names.
     const all = await cli('invoices', 'deliveries');
     expect(all.stdout).not.toContain('t0k3n');
+  });
+
+  it('two pushes at once send a new credit note once per endpoint (the claim is taken under the ledger lock)', async () => {
+    const credit = await cli('invoices', 'credit', numbers.get('C-0002')!, '--reason', 'outage', '--amount', '5.00');
+    expect(credit.code, credit.stderr).toBe(0);
+    const cn = credit.stdout.split(' ')[0]!;
+    numbers.set('CN', cn);
+    const before = seen.length;
+    const [a, b] = await Promise.all([push(cn), push(cn)]);
+    const statuses = [...a.report.deliveries, ...b.report.deliveries].map((d) => `${d.target}:${d.status}`).sort();
+    // The loser of each race finds the attempt in flight (or already delivered): never a second request.
+    expect(statuses.filter((s) => s.endsWith(':delivered')).sort()).toEqual(['books:delivered', 'erp:delivered']);
+    expect(seen.slice(before).map((s) => `${s.endpoint}:${s.document}`).sort()).toEqual([`books:${cn}`, `erp:${cn}`]);
+  });
+
+  it('config errors name the key, never the secret', async () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, [
+      'billing:',
+      '  seller: { legalName: X, address: { lines: [a], countryCode: US } }',
+      '  webhooks:',
+      '    endpoints: [{ name: erp, url: "http://127.0.0.1:9/x", secret: "tiny-secret" }]',
+      '  email: { smtp: { host: h, user: u, password: 12345678 }, from: a@b }',
+      '',
+    ].join('\n'));
+    const r = await runCli(['config', 'check', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:4 billing.webhooks.endpoints[0].secret: too small`);
+    expect(r.stderr).toContain(`${bad}:5 billing.email.smtp.password: wrong type: got a number`);
+    expect(r.stderr).not.toMatch(/tiny-secret|12345678/);
   });
 });
