@@ -309,11 +309,15 @@ export function runInvoicesDeliveries(flags: InvoicesDeliveriesFlags): void {
   }
 }
 
+/** What happened to one delivery in this run; a skipped one says why (`already-delivered`, `not-due`, …). */
+type ReportStatus = Exclude<DeliveryOutcome['status'], 'skipped'> | SkipReasonText | 'no-address' | 'would-send';
+type SkipReasonText = 'already-delivered' | 'dead-before' | 'not-due' | 'in-flight';
+
 interface DeliveryReportLine {
   number: string;
   channel: Channel;
   target: string;
-  status: DeliveryOutcome['status'] | 'no-address' | 'would-send';
+  status: ReportStatus;
   detail: string;
 }
 
@@ -327,11 +331,21 @@ function outcomeLine(o: DeliveryOutcome): DeliveryReportLine {
       return { ...base, status: 'retry', detail: `attempt ${row.attempt} failed, next at ${row.next_attempt_at}: ${row.error}` };
     case 'dead':
       return { ...base, status: 'dead', detail: `attempt ${row.attempt}: ${row.error}` };
-    case 'skipped': {
-      const why = { delivered: `already delivered ${row.updated_at} (--resend to send again)`, dead: `dead since ${row.updated_at}: ${row.error} (--resend to try again)`,
-        'not-due': `next attempt at ${row.next_attempt_at}`, 'in-flight': `attempt ${row.attempt} in flight since ${row.updated_at}` }[o.reason];
-      return { ...base, status: 'skipped', detail: why };
-    }
+    case 'skipped':
+      switch (o.reason) {
+        case 'delivered':
+          return { ...base, status: 'already-delivered', detail: `on ${row.updated_at} (--resend to send again)` };
+        case 'dead':
+          return { ...base, status: 'dead-before', detail: `since ${row.updated_at}: ${row.error} (--resend to try again)` };
+        case 'not-due':
+          return { ...base, status: 'not-due', detail: `next attempt at ${row.next_attempt_at}` };
+        case 'in-flight':
+          return { ...base, status: 'in-flight', detail: `attempt ${row.attempt} in flight since ${row.updated_at}` };
+        default: {
+          const never: never = o.reason;
+          throw new Error(`unknown skip reason ${String(never)}`);
+        }
+      }
     default: {
       const never: never = o;
       throw new Error(`unknown delivery outcome ${String(never)}`);
@@ -347,15 +361,14 @@ function previewLine(log: DeliveryLog, d: Delivery, now: Date, force = false): D
 
 /** Exit 1 unless every document is delivered (now or before): no address, a retry or a dead delivery needs a look. */
 function printDeliveryReport(channel: Channel, lines: DeliveryReportLine[], flags: InvoicesDeliverFlags): void {
-  const count = (s: DeliveryReportLine['status']) => lines.filter((l) => l.status === s).length;
-  const already = lines.filter((l) => l.status === 'skipped' && l.detail.startsWith('already delivered')).length;
+  const count = (...s: ReportStatus[]) => lines.filter((l) => s.includes(l.status)).length;
   if (flags.format === 'json') process.stdout.write(`${JSON.stringify({ channel, dryRun: flags.dryRun ?? false, deliveries: lines }, null, 2)}\n`);
   else {
     if (lines.length > 0) process.stdout.write(`${alignTable(undefined, lines.map((l) => [l.number, l.channel, l.target, l.status, l.detail]))}\n`);
-    process.stdout.write(`${channel}: ${flags.dryRun ? `${count('would-send')} to send, ` : `${count('delivered')} delivered, `}${already} already delivered, `
-      + `${count('retry')} to retry, ${count('dead')} dead, ${lines.filter((l) => l.status === 'skipped').length - already} waiting or dead before, ${count('no-address')} without an address\n`);
+    process.stdout.write(`${channel}: ${flags.dryRun ? `${count('would-send')} to send` : `${count('delivered')} delivered`}, ${count('already-delivered')} already delivered, `
+      + `${count('retry', 'not-due', 'in-flight')} waiting, ${count('dead', 'dead-before')} dead, ${count('no-address')} without an address\n`);
   }
-  if (!flags.dryRun && lines.some((l) => l.status !== 'delivered' && !(l.status === 'skipped' && l.detail.startsWith('already delivered')))) process.exitCode = 1;
+  if (!flags.dryRun && lines.some((l) => l.status !== 'delivered' && l.status !== 'already-delivered')) process.exitCode = 1;
 }
 
 function alignTable(head: string[] | undefined, rows: string[][]): string {

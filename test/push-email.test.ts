@@ -143,10 +143,10 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
 
     // Again: nothing new goes out (delivered, not yet due, dead).
     const again = await cli('invoices', 'send', '--period', '2025-12', '--format', 'json');
-    expect(byNumber(json<SendReport>(again))).toEqual({ [n1]: 'skipped', [n2]: 'skipped', [n3]: 'skipped', [numbers.get('C-0004')!]: 'no-address' });
+    expect(byNumber(json<SendReport>(again))).toEqual({ [n1]: 'already-delivered', [n2]: 'not-due', [n3]: 'dead-before', [numbers.get('C-0004')!]: 'no-address' });
     expect(received(mailDir, join(dir, 'att2'))).toHaveLength(3);
     const one = await cli('invoices', 'send', n1);
-    expect([one.code, one.stdout]).toEqual([0, expect.stringMatching(/already delivered/)]);
+    expect([one.code, one.stdout]).toEqual([0, expect.stringMatching(/already-delivered +on \S+ \(--resend to send again\)\n.*1 already delivered/)]);
 
     // An hour later the retry is due: `invoices send` without numbers resumes what waits.
     const later = new Date(Date.now() + 3_600_000).toISOString();

@@ -1,6 +1,7 @@
 // `wispmeter invoices push` against a real HTTP receiver on loopback: signed POSTs of the stored document, one
 // accepted delivery per document and endpoint through a 500 and a dropped connection, the same Idempotency-Key on
-// every attempt, retries persisted in the ledger and resumed by later runs, 400 dead at once, 503 dead after N.
+// every attempt, retries persisted in the ledger and resumed by later runs (Retry-After honoured), 400 dead at
+// once, 503 dead after maxAttempts.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -39,7 +40,7 @@ describe('wispmeter invoices push (signed webhooks)', () => {
   const accepted = new Map<string, number>();
   const numbers = new Map<string, string>();
   /** erp's script per customer: what to answer on the 1st, 2nd, … request for that document. */
-  const script: Record<string, (number | 'drop')[]> = { 'C-0001': [500, 'drop', 200], 'C-0002': [200], 'C-0003': [400], 'C-0004': [503, 503, 503, 503] };
+  const script: Record<string, (number | 'drop')[]> = { 'C-0001': [500, 'drop', 200], 'C-0002': [200], 'C-0003': [400], 'C-0004': [503, 503, 503] };
   const customerOf = (doc: string) => [...numbers].find(([, n]) => n === doc)?.[0] ?? '?';
   const cli = (...args: string[]) => runCli([...args, '--config', w.config]);
   type PushReport = { deliveries: { number: string; target: string; status: string; detail: string }[] };
@@ -70,7 +71,8 @@ describe('wispmeter invoices push (signed webhooks)', () => {
         }
         if (answer === 200 && entry.signatureOk) accepted.set(key, (accepted.get(key) ?? 0) + 1);
         // Credit notes are answered slowly, so two pushes of one overlap.
-        setTimeout(() => res.writeHead(entry.signatureOk ? answer : 401, { 'content-type': 'text/plain' }).end(answer === 400 ? 'unknown customer' : 'ok'),
+        const headers = { 'content-type': 'text/plain', ...(answer === 503 ? { 'retry-after': '5400' } : {}) };
+        setTimeout(() => res.writeHead(entry.signatureOk ? answer : 401, headers).end(answer === 400 ? 'unknown customer' : 'ok'),
           document.startsWith('CN-') ? 1500 : 0);
       });
     });
@@ -81,7 +83,7 @@ describe('wispmeter invoices push (signed webhooks)', () => {
       '    endpoints:',
       `      - { name: erp, url: "http://127.0.0.1:${port}/erp/hook?token=t0k3n", secret: "${SECRETS.erp}", timeoutMs: 3000 }`,
       `      - { name: books, url: "http://127.0.0.1:${port}/books", secret: "${SECRETS.books}" }`,
-      '    retry: { maxAttempts: 3, baseDelayMs: 600000, maxDelayMs: 3600000 }',
+      '    retry: { maxAttempts: 3, baseDelayMs: 600000, maxDelayMs: 7200000 }',
     ].join('\n'));
     await seedUsage(w, monthOfUsage(w, 2025, 12, 1_000_000_000n));
     const run = await cli('bill', 'run', '--period', '2025-12');
@@ -103,14 +105,15 @@ describe('wispmeter invoices push (signed webhooks)', () => {
 
     // Not due yet: nothing is sent.
     const early = await push();
-    expect([early.code, early.erp]).toEqual([1, { 'C-0001': 'skipped', 'C-0004': 'skipped' }]);
+    expect([early.code, early.erp]).toEqual([1, { 'C-0001': 'not-due', 'C-0004': 'not-due' }]);
     expect(seen).toHaveLength(8);
 
-    // Later runs resume from the ledger: the dropped connection is retried too.
-    expect((await push('--now', hour(1))).erp).toEqual({ 'C-0001': 'retry', 'C-0004': 'retry' });
+    // Later runs resume from the ledger: the dropped connection is retried too; the 503's Retry-After (1.5 h) is
+    // longer than the backoff (10 min ± 50 %), so it is honoured.
+    expect((await push('--now', hour(1))).erp).toEqual({ 'C-0001': 'retry', 'C-0004': 'not-due' });
     const last = await push('--now', hour(24));
-    expect([last.code, last.erp]).toEqual([1, { 'C-0001': 'delivered', 'C-0004': 'dead' }]);
-    expect((await push('--period', '2025-12', '--now', hour(48))).erp).toEqual({ 'C-0001': 'skipped', 'C-0002': 'skipped', 'C-0003': 'skipped', 'C-0004': 'skipped' });
+    expect([last.code, last.erp]).toEqual([1, { 'C-0001': 'delivered', 'C-0004': 'retry' }]);
+    expect((await push('--period', '2025-12', '--now', hour(48))).erp).toEqual({ 'C-0001': 'already-delivered', 'C-0002': 'already-delivered', 'C-0003': 'dead-before', 'C-0004': 'dead' });
 
     // Every request was signed right; each document reached each endpoint's business logic once.
     expect(seen.every((s) => s.signatureOk)).toBe(true);

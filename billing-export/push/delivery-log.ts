@@ -10,7 +10,8 @@ export type DeliveryStatus = 'pending' | 'ok' | 'retryable' | 'dead';
 /** What one attempt answered: delivered, worth another try, or refused for good. */
 export type AttemptResult =
   | { status: 'ok'; messageId?: string; detail?: string }
-  | { status: 'retryable'; error: string }
+  /** `retryAfterMs`: the receiver asked for at least this long (Retry-After). */
+  | { status: 'retryable'; error: string; retryAfterMs?: number }
   | { status: 'failed'; error: string };
 
 /** One document to one recipient (an address, a webhook endpoint's name) over one channel. */
@@ -137,7 +138,8 @@ export class DeliveryLog {
         } else {
           status = 'retryable';
           error = result.error;
-          next = new Date(now.getTime() + retryDelayMs(failures, policy, random)).toISOString();
+          const delay = Math.min(policy.maxDelayMs, Math.max(retryDelayMs(failures, policy, random), result.retryAfterMs ?? 0));
+          next = new Date(now.getTime() + delay).toISOString();
         }
         break;
       default: {

@@ -42,7 +42,10 @@ export async function postWebhook(req: WebhookRequest): Promise<AttemptResult> {
   const text = (await res.text().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 200);
   const answer = `webhook ${req.endpoint.name}: HTTP ${res.status}${text ? ` ${text}` : ''}`;
   if (res.status >= 200 && res.status < 300) return { status: 'ok', detail: `HTTP ${res.status}` };
-  if (res.status === 408 || res.status === 429 || res.status >= 500) return { status: 'retryable', error: answer };
+  if (res.status === 408 || res.status === 429 || res.status >= 500) {
+    const after = retryAfterMs(res.headers.get('retry-after'), req.now);
+    return { status: 'retryable', error: answer, ...(after !== undefined ? { retryAfterMs: after } : {}) };
+  }
   return { status: 'failed', error: `${answer} (permanent)` };
 }
 
@@ -50,4 +53,12 @@ function connectionError(err: unknown): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timed out';
   const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
   return `connection failed${cause?.code ? `: ${cause.code}` : cause?.message ? `: ${cause.message}` : ''}`;
+}
+
+/** Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3); nonsense is ignored. */
+export function retryAfterMs(header: string | null, now: Date): number | undefined {
+  if (!header) return undefined;
+  if (/^\d{1,9}$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
