@@ -2,6 +2,7 @@
 // accepted delivery per document and endpoint through a 500 and a dropped connection, the same Idempotency-Key on
 // every attempt, retries persisted in the ledger and resumed by later runs (Retry-After honoured), 400 dead at
 // once, 503 dead after maxAttempts.
+import { spawn } from 'node:child_process';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BillingWorld, monthOfUsage, seedUsage, writeBillingWorld } from './billing-fixture.js';
 import { runCli } from './wispmeter/cli-run.js';
+import { cliArgs, ROOT } from './wispmeter/collector-process.js';
 
 const SECRETS = { erp: 'erp-webhook-secret-0123456789', books: 'books-webhook-secret-9876543210' };
 
@@ -36,8 +38,11 @@ describe('wispmeter invoices push (signed webhooks)', () => {
   let w: BillingWorld;
   let server: Server;
   const seen: Seen[] = [];
-  /** Idempotency keys the receiver has acted on: a repeat is answered 200 and not acted on again. */
+  /** How many requests of each Idempotency-Key were accepted (answered 2xx, signature good). */
   const accepted = new Map<string, number>();
+  const acted = new Set<string>();
+  const repeats: string[] = [];
+  const hold = new Set<string>();
   const numbers = new Map<string, string>();
   /** erp's script per customer: what to answer on the 1st, 2nd, … request for that document. */
   const script: Record<string, (number | 'drop')[]> = { 'C-0001': [500, 'drop', 200], 'C-0002': [200], 'C-0003': [400], 'C-0004': [503, 503, 503] };
@@ -69,7 +74,14 @@ describe('wispmeter invoices push (signed webhooks)', () => {
           req.socket.destroy();
           return;
         }
-        if (answer === 200 && entry.signatureOk) accepted.set(key, (accepted.get(key) ?? 0) + 1);
+        if (answer === 200 && entry.signatureOk) {
+          accepted.set(key, (accepted.get(key) ?? 0) + 1);
+          // A receiver acts once per key; a repeat is answered 200 and not acted on again.
+          if (acted.has(key)) repeats.push(key);
+          acted.add(key);
+        }
+        // Acted on, but the answer never leaves: the sender dies waiting (see the kill test).
+        if (hold.has(document)) return;
         // Credit notes are answered slowly, so two pushes of one overlap.
         const headers = { 'content-type': 'text/plain', ...(answer === 503 ? { 'retry-after': '5400' } : {}) };
         setTimeout(() => res.writeHead(entry.signatureOk ? answer : 401, headers).end(answer === 400 ? 'unknown customer' : 'ok'),
@@ -149,6 +161,32 @@ describe('wispmeter invoices push (signed webhooks)', () => {
     // The loser of each race finds the attempt in flight (or already delivered): never a second request.
     expect(statuses.filter((s) => s.endsWith(':delivered')).sort()).toEqual(['books:delivered', 'erp:delivered']);
     expect(seen.slice(before).map((s) => `${s.endpoint}:${s.document}`).sort()).toEqual([`books:${cn}`, `erp:${cn}`]);
+  });
+
+  it('a push killed after the receiver acted is resumed with the same Idempotency-Key, and acted on once', async () => {
+    const credit = await cli('invoices', 'credit', numbers.get('C-0001')!, '--reason', 'goodwill', '--amount', '1.00');
+    expect(credit.code, credit.stderr).toBe(0);
+    const cn = credit.stdout.split(' ')[0]!;
+    numbers.set('CN2', cn);
+    hold.add(cn);
+    const child = spawn(process.execPath, cliArgs('invoices', 'push', cn, '--config', w.config), { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    for (let i = 0; i < 200 && !seen.some((s) => s.document === cn); i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await exited;
+    hold.delete(cn);
+    const key = `webhook:${cn}:erp`;
+    expect(accepted.get(key)).toBe(1);
+
+    // Right after the crash the attempt may still be in flight elsewhere: left alone. erp comes first, so books was never claimed.
+    const now = await push(cn);
+    expect(now.report.deliveries.map((d) => `${d.target}:${d.status}`)).toEqual(['erp:in-flight', 'books:delivered']);
+    const later = await push(cn, '--now', new Date(Date.now() + 11 * 60_000).toISOString());
+    expect([later.code, later.erp]).toEqual([0, { CN2: 'delivered' }]);
+    const attempts = seen.filter((s) => s.document === cn && s.endpoint === 'erp');
+    expect(attempts.map((s) => s.key)).toEqual([key, key]);
+    // The sender never saw the first 200, so it sent again; the key told the receiver it was a repeat.
+    expect([accepted.get(key), repeats]).toEqual([2, [key]]);
   });
 
   it('config errors name the key, never the secret', async () => {

@@ -148,9 +148,13 @@ export class DeliveryLog {
       }
     }
     const messageId = result.status === 'ok' ? result.messageId ?? null : null;
-    return this.ledger.write(() => this.ledger.db.prepare(`
-      UPDATE delivery_attempt SET status = ?, next_attempt_at = ?, error = ?, message_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'
-      RETURNING *`).get(status, next, error, messageId, at, claim.id) as AttemptRow);
+    return this.ledger.write(() => {
+      const row = this.ledger.db.prepare(`
+        UPDATE delivery_attempt SET status = ?, next_attempt_at = ?, error = ?, message_id = ?, updated_at = ? WHERE id = ? AND status = 'pending'
+        RETURNING *`).get(status, next, error, messageId, at, claim.id) as AttemptRow | undefined;
+      // Taken over as stale by another sender (an attempt that outlived STALE_PENDING_MS): its record stands.
+      return row ?? (this.ledger.db.prepare('SELECT * FROM delivery_attempt WHERE id = ?').get(claim.id) as AttemptRow);
+    });
   }
 
   /** Deliveries whose latest attempt awaits a retry (due or not) or was left pending, in document order. */
