@@ -9,7 +9,7 @@ export type DeliveryStatus = 'pending' | 'ok' | 'retryable' | 'dead';
 
 /** What one attempt answered: delivered, worth another try, or refused for good. */
 export type AttemptResult =
-  | { status: 'ok'; messageId?: string; detail?: string }
+  | { status: 'ok'; messageId?: string }
   /** `retryAfterMs`: the receiver asked for at least this long (Retry-After). */
   | { status: 'retryable'; error: string; retryAfterMs?: number }
   | { status: 'failed'; error: string };
@@ -125,7 +125,6 @@ export class DeliveryLog {
     switch (result.status) {
       case 'ok':
         status = 'ok';
-        error = result.detail ?? null;
         break;
       case 'failed':
         status = 'dead';

@@ -72,7 +72,7 @@ export function createMailer(cfg: EmailConfig): Mailer {
         // (greylisting, a full mailbox) is retried; the copies then go out again with the same Message-ID.
         const refused = refusalOf(info, mail.to);
         if (refused) return classify(refused, secrets);
-        return { status: 'ok', messageId: mail.messageId, detail: scrub(info.response, secrets) };
+        return { status: 'ok', messageId: mail.messageId };
       } catch (err) {
         return classify(refusalOf(err, mail.to) ?? err, secrets);
       }
@@ -85,6 +85,7 @@ export function createMailer(cfg: EmailConfig): Mailer {
 
 /** The customer's own refusal among a message's or error's per-recipient errors (bcc refusals do not count). */
 function refusalOf(x: unknown, to: string): { code: string; responseCode?: number; message: string } | undefined {
+  if (typeof x !== 'object' || x === null) return undefined;
   const errors = (x as { rejectedErrors?: { recipient?: string; responseCode?: number; response?: string }[] }).rejectedErrors ?? [];
   const e = errors.find((r) => r.recipient?.toLowerCase() === to.toLowerCase());
   return e ? { code: 'EENVELOPE', ...(e.responseCode !== undefined ? { responseCode: e.responseCode } : {}), message: `${to} refused: ${e.response ?? 'no reply'}` } : undefined;

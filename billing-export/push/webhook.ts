@@ -41,7 +41,7 @@ export async function postWebhook(req: WebhookRequest): Promise<AttemptResult> {
   // Read (and bound) the answer so the connection is released; it helps the clerk see why.
   const text = (await res.text().catch(() => '')).replace(/\s+/g, ' ').trim().slice(0, 200);
   const answer = `webhook ${req.endpoint.name}: HTTP ${res.status}${text ? ` ${text}` : ''}`;
-  if (res.status >= 200 && res.status < 300) return { status: 'ok', detail: `HTTP ${res.status}` };
+  if (res.status >= 200 && res.status < 300) return { status: 'ok' };
   if (res.status === 408 || res.status === 429 || res.status >= 500) {
     const after = retryAfterMs(res.headers.get('retry-after'), req.now);
     return { status: 'retryable', error: answer, ...(after !== undefined ? { retryAfterMs: after } : {}) };
