@@ -99,6 +99,8 @@ export const emailSchema = z.strictObject({
     password: nonEmpty.optional(),
     /** Per attempt: connect, greeting and each command. */
     timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** PEM file of CA certificates to trust besides the system's (a relay with a private CA); relative to this config file. */
+    caFile: nonEmpty.optional(),
   }),
   /** The From header, e.g. "Mesa Wireless <billing@mesa.example>". */
   from: nonEmpty,

@@ -172,4 +172,44 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
     expect(deliveries.find((d) => d.number === n3)!.error).toMatch(/550 5\.1\.1 no such mailbox/);
     expect(deliveries.find((d) => d.number === n1)!.messageId).toBe(mail[4]!.messageId);
   });
+  it('STARTTLS required: the login goes over TLS to a relay trusted through caFile; no STARTTLS or an untrusted certificate is retried', async () => {
+    const tlsDir = join(dir, 'tls');
+    const tlsMail = join(tlsDir, 'mail');
+    mkdirSync(tlsMail, { recursive: true });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem')], { stdio: 'ignore' });
+    const port = await freePort();
+    const relay = await startServerProcess({
+      name: 'aiosmtpd-tls', binary: PYTHON, args: [join(ROOT, 'test/push-smtp-sink.py'), String(port), tlsMail, join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem')],
+      ready: () => acceptsTcp(port), readyTimeoutMs: 15_000,
+    });
+    try {
+      const base = readFileSync(w.config, 'utf8');
+      const smtpLine = /^ {4}smtp: .*$/m;
+      const config = (name: string, smtp: string) => {
+        const file = join(w.dir, name);
+        writeFileSync(file, base.replace(smtpLine, `    smtp: { host: 127.0.0.1, port: ${port}, user: clerk, password: "${PASSWORD}", timeoutMs: 5000, ${smtp} }`));
+        return file;
+      };
+      const n1 = numbers.get('C-0001')!;
+      const plain = await runCli(['invoices', 'send', n1, '--resend', '--format', 'json', '--config', config('plain.yaml', 'starttls: "off"')]);
+      expect(plain.code).toBe(1);
+      const refused = json<SendReport>(plain).deliveries[0]!;
+      expect([refused.status, refused.detail]).toEqual(['retry', expect.stringMatching(/530 Must issue a STARTTLS command first/)]);
+
+      // The relay's certificate is checked: without the private CA it is not trusted.
+      const untrusted = await runCli(['invoices', 'send', n1, '--resend', '--format', 'json', '--config', config('untrusted.yaml', 'starttls: required')]);
+      expect(json<SendReport>(untrusted).deliveries.map((d) => [d.status, d.detail])).toEqual([['retry', expect.stringMatching(/self[- ]signed certificate/)]]);
+
+      const secure = await runCli(['invoices', 'send', n1, '--resend', '--format', 'json', '--config', config('tls.yaml', 'starttls: required, caFile: ../tls/cert.pem')]);
+      expect(secure.code, secure.stdout + secure.stderr).toBe(0);
+      expect(json<SendReport>(secure).deliveries.map((d) => d.status)).toEqual(['delivered']);
+      const mail = received(tlsMail, join(tlsDir, 'att'));
+      expect(mail.map((m) => [m.envelope.login, m.envelope.to[0]])).toEqual([['clerk', 'c-0001@example.com']]);
+      const deliveries = JSON.stringify(json<unknown>(await cli('invoices', 'deliveries', '--format', 'json')));
+      expect(deliveries).not.toContain(PASSWORD);
+    } finally {
+      await relay.stop();
+    }
+  });
 });

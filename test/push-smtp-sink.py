@@ -1,6 +1,7 @@
 # A loopback SMTP server for test/push-email.test.ts (aiosmtpd, Debian python3-aiosmtpd): AUTH with one login,
 # greylisting (451 once) for @greylist.example, 550 for @rejected.example; writes each message as NNNN.eml and its
-# envelope as NNNN.json (written last, atomically). Usage: push-smtp-sink.py PORT DIR; password in SMTP_SINK_PASSWORD.
+# envelope as NNNN.json (written last, atomically). Usage: push-smtp-sink.py PORT DIR [CERT KEY]; password in
+# SMTP_SINK_PASSWORD. With CERT and KEY, STARTTLS is required before anything else (AUTH only over TLS).
 import json
 import os
 import signal
@@ -44,7 +45,14 @@ def authenticate(server, session, envelope, mechanism, auth_data):
     return AuthResult(success=ok, handled=False, auth_data=auth_data)
 
 
-controller = Controller(Sink(), hostname='127.0.0.1', port=port, authenticator=authenticate, auth_required=True, auth_require_tls=False)
+tls = {}
+if len(sys.argv) > 4:
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    tls = {'tls_context': context, 'require_starttls': True}
+controller = Controller(Sink(), hostname='127.0.0.1', port=port, authenticator=authenticate, auth_required=True,
+                        auth_require_tls=bool(tls), **tls)
 controller.start()
 print('ready', flush=True)
 signal.signal(signal.SIGTERM, lambda *_: (controller.stop(), sys.exit(0)))

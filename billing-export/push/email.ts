@@ -1,5 +1,6 @@
 // The e-mail transport: a finalized document to the customer over SMTP (nodemailer), the PDF (and UBL) attached.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailConfig } from '../config.js';
@@ -52,6 +53,7 @@ export function createMailer(cfg: EmailConfig): Mailer {
     requireTLS: !smtp.secure && smtp.starttls === 'required', ignoreTLS: !smtp.secure && smtp.starttls === 'off',
     connectionTimeout: smtp.timeoutMs, greetingTimeout: smtp.timeoutMs, socketTimeout: smtp.timeoutMs,
     ...(smtp.user && smtp.password ? { auth: { user: smtp.user, pass: smtp.password } } : {}),
+    ...(smtp.caFile ? { tls: { ca: readCa(smtp.caFile) } } : {}),
   };
   const transport = nodemailer.createTransport(options);
   const secrets = smtp.password ? [smtp.password, Buffer.from(smtp.password).toString('base64')] : [];
@@ -83,22 +85,31 @@ export function createMailer(cfg: EmailConfig): Mailer {
   };
 }
 
+function readCa(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new Error(`billing.email.smtp.caFile: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+}
+
 /** The customer's own refusal among a message's or error's per-recipient errors (bcc refusals do not count). */
-function refusalOf(x: unknown, to: string): { code: string; responseCode?: number; message: string } | undefined {
+function refusalOf(x: unknown, to: string): { code: string; responseCode?: number; message: string; refusal: true } | undefined {
   if (typeof x !== 'object' || x === null) return undefined;
   const errors = (x as { rejectedErrors?: { recipient?: string; responseCode?: number; response?: string }[] }).rejectedErrors ?? [];
   const e = errors.find((r) => r.recipient?.toLowerCase() === to.toLowerCase());
-  return e ? { code: 'EENVELOPE', ...(e.responseCode !== undefined ? { responseCode: e.responseCode } : {}), message: `${to} refused: ${e.response ?? 'no reply'}` } : undefined;
+  return e ? { code: 'EENVELOPE', ...(e.responseCode !== undefined ? { responseCode: e.responseCode } : {}), message: `${to} refused: ${e.response ?? 'no reply'}`, refusal: true } : undefined;
 }
 
 /**
- * A 5xx reply to the envelope or message is permanent (no such mailbox, message refused); everything else — the
- * server down, 4xx "try later", TLS or login trouble the operator can fix — is retried.
+ * Permanent: a 5xx refusal of the customer's address (no such mailbox) or of the message itself (DATA). Everything
+ * else is retried: the server down, 4xx "try later", and a 5xx to MAIL FROM, TLS or login — those refuse every
+ * document alike and are the operator's to fix, not a reason to give up on this one.
  */
 function classify(err: unknown, secrets: readonly string[]): AttemptResult {
-  const e = err as { code?: string; responseCode?: number; message?: string };
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: string; responseCode?: number; message?: string; refusal?: boolean };
   const error = scrub(`smtp${e.code ? ` ${e.code}` : ''}: ${e.message ?? String(err)}`, secrets);
-  const permanent = (e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.responseCode !== undefined && e.responseCode >= 500;
+  const permanent = (e.refusal === true || e.code === 'EMESSAGE') && e.responseCode !== undefined && e.responseCode >= 500;
   return permanent ? { status: 'failed', error } : { status: 'retryable', error };
 }
 
