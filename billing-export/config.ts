@@ -63,6 +63,65 @@ export const brandingSchema = z.strictObject({
   footer: nonEmpty.optional(),
 });
 
+/** Retries of a failed delivery: exponential backoff with jitter, persisted in the ledger (next_attempt_at). */
+export const retrySchema = z.strictObject({
+  /** Attempts in all, the first included; after the last failure the delivery is dead. */
+  maxAttempts: z.number().int().min(1).max(50).default(8),
+  /** Delay after the first failure; doubles with each attempt (±50 % jitter). */
+  baseDelayMs: z.number().int().min(0).default(60_000),
+  /** Longest delay between two attempts. */
+  maxDelayMs: z.number().int().min(0).default(6 * 3_600_000),
+});
+const retryDefaults = { maxAttempts: 8, baseDelayMs: 60_000, maxDelayMs: 6 * 3_600_000 };
+
+/** Placeholders a mail subject may use. */
+export const SUBJECT_FIELDS = ['kind', 'number', 'period', 'seller', 'customer', 'total', 'currency', 'dueDate'] as const;
+
+export const emailSchema = z.strictObject({
+  smtp: z.strictObject({
+    host: nonEmpty,
+    /** 465 with secure: true, 587 (submission) with STARTTLS, 25 between servers. */
+    port: z.number().int().min(1).max(65535).default(587),
+    /** Implicit TLS from the first byte (port 465). */
+    secure: z.boolean().default(false),
+    /** Without implicit TLS: "required" refuses a server that offers no STARTTLS, "opportunistic" uses it when offered, "off" never. */
+    starttls: z.enum(['required', 'opportunistic', 'off']).default('required'),
+    user: nonEmpty.optional(),
+    /** SMTP password. Never logged. */
+    password: nonEmpty.optional(),
+    /** Per attempt: connect, greeting and each command. */
+    timeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+    /** PEM file of CA certificates to trust besides the system's (a relay with a private CA); relative to this config file. */
+    caFile: nonEmpty.optional(),
+  }),
+  /** The From header, e.g. "Mesa Wireless <billing@mesa.example>". */
+  from: nonEmpty,
+  /** Copies to these (e.g. the bookkeeper), in the envelope only. */
+  bcc: z.array(matching(/^[^\s@]+@[^\s@]+$/, 'not an email address (expected e.g. "books@example.com")')).default([]),
+  replyTo: nonEmpty.optional(),
+  /** Subject template; placeholders {kind}, {number}, {period}, {seller}, {customer}, {total}, {currency}, {dueDate}. */
+  subject: z.string().refine((t) => [...t.matchAll(/\{(\w+)\}/g)].every((m) => (SUBJECT_FIELDS as readonly string[]).includes(m[1]!)), {
+    message: `unknown placeholder (expected {${SUBJECT_FIELDS.join('}, {')}})`,
+  }).default('{kind} {number} from {seller}'),
+  /** Attach the UBL 2.1 XML beside the PDF. */
+  attachUbl: z.boolean().default(false),
+  /** The HTML body: the whole rendered invoice, or a short note (the PDF is attached either way). */
+  body: z.enum(['invoice', 'short']).default('invoice'),
+  retry: retrySchema.default(retryDefaults),
+}).refine((e) => (e.smtp.user === undefined) === (e.smtp.password === undefined), {
+  path: ['smtp', 'user'], message: 'user and password go together (expected both, or neither for an open relay)',
+});
+
+export const webhookSchema = z.strictObject({
+  /** Stable name of the endpoint: part of the Idempotency-Key, so keep it when the URL moves. */
+  name: matching(/^[a-z0-9][a-z0-9_-]*$/, 'not an endpoint name (expected lower-case letters, digits, - and _, e.g. "erp")'),
+  url: z.url({ protocol: /^https?$/ }),
+  /** HMAC-SHA256 key of X-Wispmeter-Signature. Never logged. */
+  secret: z.string().min(16),
+  /** Per attempt, from connect to the end of the response. */
+  timeoutMs: z.number().int().min(100).max(300_000).default(10_000),
+});
+
 const clockTime = matching(/^([01]\d|2[0-3]):[0-5]\d$/, 'not a time of day (expected "HH:MM", 00:00 to 23:59)');
 const periodLabel = matching(/^\d{4}-(0[1-9]|1[0-2])$/, 'not a billing period (expected YYYY-MM, e.g. 2025-12)');
 
@@ -93,7 +152,17 @@ export const billingSchema = z.strictObject({
     /** How long a scheduler's lease lasts without a heartbeat before another may take over. */
     leaseMs: z.number().int().min(1000).default(60_000),
   }).default({ at: '06:00', leaseMs: 60_000 }),
+  /** `invoices send`: each finalized document to the customer's catalog email, over SMTP. */
+  email: emailSchema.optional(),
+  /** `invoices push`: the canonical JSON of each finalized document, POSTed and signed. */
+  webhooks: z.strictObject({
+    endpoints: z.array(webhookSchema).min(1).refine((es) => new Set(es.map((e) => e.name)).size === es.length, { message: 'two endpoints share a name (expected unique names)' }),
+    retry: retrySchema.default(retryDefaults),
+  }).optional(),
 });
 
 export type BillingConfig = z.infer<typeof billingSchema>;
+export type EmailConfig = z.infer<typeof emailSchema>;
+export type WebhookConfig = z.infer<typeof webhookSchema>;
+export type RetryPolicy = z.infer<typeof retrySchema>;
 export type PartyConfig = z.infer<typeof partySchema>;

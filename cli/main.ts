@@ -177,6 +177,34 @@ catalogOptions(commonOptions(invoices.command('credit').argument('<number>', 'in
     runInvoicesCredit(number, flags);
   });
 
+const deliverOptions = (cmd: Command): Command => catalogOptions(commonOptions(cmd))
+  .option('--period <yyyy-mm>', 'every finalized invoice and credit note of this period')
+  .option('--dry-run', 'print what would be sent; send and record nothing')
+  .option('--resend', 'send again what was delivered (or is dead), as a new round of attempts')
+  .option('--now <iso8601>', 'as of this instant: which retries are due (tests, replays)')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'));
+deliverOptions(invoices.command('send').argument('[number...]', 'invoice or credit note numbers; none: the e-mails waiting for a retry')
+  .description('e-mail finalized documents (PDF attached) to each customer\'s catalog email, once; failures retried on later runs'))
+  .action(async (numbers: string[], flags) => {
+    const { runInvoicesSend } = await import('./invoices.js');
+    await runInvoicesSend(numbers, flags);
+  });
+deliverOptions(invoices.command('push').argument('[number...]', 'invoice or credit note numbers; none: the pushes waiting for a retry')
+  .description('POST the canonical JSON of finalized documents to billing.webhooks, signed, once per endpoint; failures retried on later runs'))
+  .action(async (numbers: string[], flags) => {
+    const { runInvoicesPush } = await import('./invoices.js');
+    await runInvoicesPush(numbers, flags);
+  });
+commonOptions(invoices.command('deliveries').description('e-mail and webhook deliveries: the latest attempt of each, with retries due and dead ones'))
+  .addOption(new Option('--status <status>', 'only this status').choices(['pending', 'ok', 'retryable', 'dead']))
+  .addOption(new Option('--channel <channel>', 'only this channel').choices(['email', 'webhook']))
+  .option('--number <number>', 'only this document')
+  .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+  .action(async (flags) => {
+    const { runInvoicesDeliveries } = await import('./invoices.js');
+    runInvoicesDeliveries(flags);
+  });
+
 const payments = program.command('payments').description('payments received, allocated to invoices');
 commonOptions(payments.command('import').argument('<file>', 'CSV: date, invoice and/or customer, amount, currency, reference').description('import payments (a reference already imported is skipped) and allocate them, oldest invoice first'))
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))

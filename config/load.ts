@@ -75,6 +75,7 @@ export function parseConfig(text: string, fileName: string, options: ParseOption
   if (config.catalog) config.catalog = { plans: resolve(base, config.catalog.plans), customers: resolve(base, config.catalog.customers) };
   if (config.routeros) config.routeros = resolveRouterosPaths(config.routeros, base);
   if (config.billing?.branding.logo) config.billing.branding.logo = resolve(base, config.billing.branding.logo);
+  if (config.billing?.email?.smtp.caFile) config.billing.email.smtp.caFile = resolve(base, config.billing.email.smtp.caFile);
   return config;
 }
 

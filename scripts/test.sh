@@ -5,7 +5,8 @@
 # snmp (a real SNMP agent and snmpget/snmpwalk), openssl (test certificates), systemd (systemd-analyze
 # verify and security for deploy/systemd), libxml2-utils (xmllint: UBL schema checks), poppler-utils
 # (pdftotext, pdftoppm: PDF checks), fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in
-# invoice PDFs), libsaxonhe-java and default-jre-headless (Saxon runs the Peppol schematron).
+# invoice PDFs), libsaxonhe-java and default-jre-headless (Saxon runs the Peppol schematron), python3-aiosmtpd
+# (a real SMTP server for `invoices send`).
 # npm: the locked dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +27,7 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 [ -f /usr/share/java/Saxon-HE.jar ] || need+=(libsaxonhe-java)
 command -v java >/dev/null || need+=(default-jre-headless)
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2

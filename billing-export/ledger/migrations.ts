@@ -283,6 +283,41 @@ const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'ledger: a finalized document takes the next number of its series'); END;
     `,
   },
+  {
+    version: 5,
+    why: 'deliveries: a dead state (no more attempts), the message id the receiver gave, one lookup per idempotency key',
+    // SQLite cannot change a CHECK: the table is rebuilt. 'failed' (never written before this version) becomes 'dead'.
+    sql: `
+      CREATE TABLE delivery_attempt_v5 (
+        id               INTEGER PRIMARY KEY,
+        invoice_id       INTEGER NOT NULL REFERENCES invoice (id),
+        channel          TEXT    NOT NULL,
+        target           TEXT    NOT NULL,
+        attempt          INTEGER NOT NULL CHECK (attempt >= 1),
+        -- pending: claimed and in flight (or the sender died); ok: delivered; retryable: again at next_attempt_at; dead: never again.
+        status           TEXT    NOT NULL CHECK (status IN ('pending', 'ok', 'retryable', 'dead')),
+        next_attempt_at  TEXT,
+        error            TEXT,
+        message_id       TEXT,
+        idempotency_key  TEXT    NOT NULL,
+        created_at       TEXT    NOT NULL,
+        updated_at       TEXT    NOT NULL,
+        CHECK ((status = 'retryable') = (next_attempt_at IS NOT NULL)),
+        UNIQUE (idempotency_key, attempt)
+      ) STRICT;
+      INSERT INTO delivery_attempt_v5 (id, invoice_id, channel, target, attempt, status, next_attempt_at, error, idempotency_key, created_at, updated_at)
+        SELECT id, invoice_id, channel, target, attempt, CASE status WHEN 'failed' THEN 'dead' ELSE status END,
+          CASE status WHEN 'retryable' THEN coalesce(next_attempt_at, updated_at) END, error, idempotency_key, created_at, updated_at
+        FROM delivery_attempt;
+      DROP TABLE delivery_attempt;
+      ALTER TABLE delivery_attempt_v5 RENAME TO delivery_attempt;
+      CREATE INDEX delivery_attempt_due ON delivery_attempt (status, next_attempt_at);
+      CREATE INDEX delivery_attempt_invoice ON delivery_attempt (invoice_id);
+      -- A delivered attempt is a fact.
+      CREATE TRIGGER delivery_attempt_ok_no_update BEFORE UPDATE ON delivery_attempt WHEN OLD.status IN ('ok', 'dead')
+        BEGIN SELECT RAISE(ABORT, 'ledger: a finished delivery attempt cannot be changed'); END;
+    `,
+  },
 ];
 
 export const LEDGER_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
