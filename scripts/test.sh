@@ -4,7 +4,7 @@
 # victoria-metrics (a real /api/v2/write server), softflowd (a real NetFlow/IPFIX exporter), snmpd and
 # snmp (a real SNMP agent and snmpget/snmpwalk), openssl (test certificates), systemd (systemd-analyze
 # verify and security for deploy/systemd), libxml2-utils (xmllint: UBL schema checks), poppler-utils
-# (pdftotext, pdftoppm: PDF checks), fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in
+# (pdftotext, pdftoppm: PDF checks), chromium (the portal's browser test), fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in
 # invoice PDFs), libsaxonhe-java and default-jre-headless (Saxon runs the Peppol schematron).
 # npm: the locked dependencies.
 set -euo pipefail
@@ -26,6 +26,7 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 [ -f /usr/share/java/Saxon-HE.jar ] || need+=(libsaxonhe-java)
 command -v java >/dev/null || need+=(default-jre-headless)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2
