@@ -1,6 +1,12 @@
 // The portal's HTML: one server-rendered page per customer and the refusal page; inline CSS, no script.
 import { BYTES_PER_UNIT, type ByteUnit } from '../rating/bytes.js';
+import { localParts } from '../rating/calendar.js';
 import { countedBytes, type CustomerView } from './usage-view.js';
+
+function localDate(ms: number, tz: string): string {
+  const p = localParts(ms, tz);
+  return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+}
 
 export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -100,8 +106,8 @@ export interface PageLinks {
 export function customerPage(v: CustomerView, links: PageLinks): string {
   const unit: ByteUnit = v.quota?.unit ?? 'GB';
   const base = `/c/${encodeURIComponent(v.customerId)}`;
-  const from = v.days[0]?.date ?? '';
-  const periodText = `${v.periodLabel} (${from} to ${new Date(v.period.to).toISOString().slice(0, 10)}, ${v.timezone})`;
+  // The last day is inclusive for people: a period [Jan 1, Feb 1) reads "2026-01-01 to 2026-01-31".
+  const periodText = `${v.periodLabel} (${localDate(v.period.from, v.timezone)} to ${localDate(v.period.to - 1, v.timezone)}, ${v.timezone})`;
   const dayRows = v.days.map((d) => `<tr><th scope="row"><time datetime="${d.date}">${d.date}</time></th><td class="num">${bytesData(d.bytesDown, unit, 'down')}</td><td class="num">${bytesData(d.bytesUp, unit, 'up')}</td></tr>`).join('\n');
   const invoiceRows = v.invoices.map((i) => `<tr data-invoice="${h(i.number)}"><th scope="row">${h(i.number)}${i.kind === 'credit_note' ? ' (credit note)' : ''}</th><td>${h(i.period)}</td><td class="num">${h(i.total)} ${h(i.currency)}</td><td>${h(STATUS_TEXT[i.status] ?? i.status)}</td><td><a href="${base}/invoices/${encodeURIComponent(i.number)}.pdf?${h(links.query)}" download>PDF<span class="visually-hidden"> of ${h(i.number)}</span></a></td></tr>`).join('\n');
   const nav = [
