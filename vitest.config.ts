@@ -7,7 +7,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['collectors/**/*.test.ts', 'store/**/*.test.ts', 'config/**/*.test.ts', 'cli/**/*.test.ts', 'rating/**/*.test.ts', 'billing-export/**/*.test.ts', 'reconcile/**/*.test.ts'],
+          include: ['collectors/**/*.test.ts', 'store/**/*.test.ts', 'config/**/*.test.ts', 'cli/**/*.test.ts', 'rating/**/*.test.ts', 'billing-export/**/*.test.ts', 'reconcile/**/*.test.ts', 'portal/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

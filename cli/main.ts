@@ -220,6 +220,25 @@ commonOptions(payments.command('balances').description('open balance and money o
     runPaymentsBalances(flags);
   });
 
+const portal = commonOptions(
+  program
+    .command('portal')
+    .description('serve the customer usage portal: usage against quota, daily history and invoice PDFs, behind signed links (docs/portal.md)'),
+)
+  .option('--listen <host:port>', 'HTTP listen address (overrides portal.listen)')
+  .action(async (flags) => {
+    const { runPortal } = await import('./portal.js');
+    await runPortal(flags);
+  });
+commonOptions(portal.command('link').description("print a customer's signed portal link"))
+  .requiredOption('--customer <id>', 'customer id')
+  .option('--days <n>', 'days the link stays valid (default portal.linkLifetime)')
+  .action(async (_flags, cmd: Command) => {
+    const { runPortalLink } = await import('./portal.js');
+    // `portal link --config F`: the parent `portal` takes the common options it shares with `link`.
+    runPortalLink(cmd.optsWithGlobals());
+  });
+
 const config = program.command('config').description('work with config files');
 config
   .command('check')

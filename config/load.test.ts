@@ -73,7 +73,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
   {
     name: 'unknown top-level key',
     yaml: 'collectors:\n  radius: {}\n',
-    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing)`],
+    want: [`${F}:1 collectors: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing, portal)`],
   },
   {
     name: 'enum value',
@@ -147,7 +147,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
     yaml: 'log:\n\tlevel: info\n',
     want: [
       `${F}:1 log: empty value (expected a mapping)`,
-      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing)`,
+      `${F}:2 level: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing, portal)`,
       `${F}:2 log: tab used for indentation (expected spaces)`,
     ],
   },
@@ -173,7 +173,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
       `${F}:2 spool.maxBytes: too small: -1 (expected a byte size, e.g. 1048576, "512MiB", "1GB")`,
       `${F}:4 radius.listen[1]: "0.0.0.0:1813" is listed twice (expected each listen address once)`,
       `${F}:6 radius.identity.attribute: invalid value "NAS-Port" (expected one of User-Name, Calling-Station-Id, Class)`,
-      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing)`,
+      `${F}:7 bogus: unknown key (expected one of dataDir, log, metrics, spool, radius, netflow, snmp, routeros, catalog, stores, billing, portal)`,
     ],
   },
   {

@@ -6,6 +6,7 @@ import { netflowSchema } from '../collectors/netflow/config.js';
 import { billingSchema } from '../billing-export/config.js';
 import { routerosSchema } from '../collectors/routeros/config.js';
 import { snmpSchema } from '../collectors/snmp/config.js';
+import { portalSchema } from '../portal/config.js';
 import { byteSize, cidr, duration, listenAddress } from './primitives.js';
 
 export const radiusClientSchema = z.strictObject({
@@ -133,6 +134,8 @@ export const configSchema = z.strictObject({
   }).default({ embedded: { path: 'usage.sqlite' } }),
   /** Invoicing (`wispmeter bill`, `invoices`, `payments`): seller, numbering, terms, schedule. */
   billing: billingSchema.optional(),
+  /** The customer usage portal (`wispmeter portal`, docs/portal.md): link secret and listen address; omit to turn off. */
+  portal: portalSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

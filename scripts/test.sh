@@ -6,7 +6,7 @@
 # verify and security for deploy/systemd), libxml2-utils (xmllint: UBL schema checks), poppler-utils
 # (pdftotext, pdftoppm: PDF checks), fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in
 # invoice PDFs), libsaxonhe-java and default-jre-headless (Saxon runs the Peppol schematron), python3-aiosmtpd
-# (a real SMTP server for `invoices send`).
+# (a real SMTP server for `invoices send`), chromium (the portal's browser test).
 # npm: the locked dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,7 @@ command -v pdftotext >/dev/null || need+=(poppler-utils)
 [ -f /usr/share/java/Saxon-HE.jar ] || need+=(libsaxonhe-java)
 command -v java >/dev/null || need+=(default-jre-headless)
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "missing Debian packages: ${need[*]} — run: sudo apt-get install ${need[*]}" >&2

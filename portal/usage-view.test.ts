@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { parseCustomers, parsePlans, toCatalog } from '../config/catalog-load.js';
+import { billingPeriod } from '../rating/calendar.js';
+import type { UsageQuery, UsageStore } from '../store/usage-store.js';
+import { escapeHtml, formatBytes } from './page.js';
+import { periodLabelAt, quotaAt, readDays } from './usage-view.js';
+
+const PLANS = parsePlans(`
+taxes: { categories: [internet], rates: [{ id: il, name: Illinois, jurisdiction: US-IL, categories: [internet], rate: "0.05" }] }
+plans:
+  - id: capped
+    name: Capped 100 GiB
+    currency: USD
+    charges:
+      - { id: base, model: flat, price: "10", taxCategory: internet }
+      - { id: over, model: quota_overage, unit: GiB, included: "100", overageBlock: "1", overageBlockPrice: "1", taxCategory: internet, usage: { direction: down } }
+  - id: open
+    name: Unlimited
+    currency: USD
+    charges:
+      - { id: base, model: flat, price: "50", taxCategory: internet }
+`, 'plans.yaml');
+
+const CUSTOMERS = parseCustomers(`
+customers:
+  - id: C-1
+    legalName: Chicago Customer
+    currency: USD
+    timezone: America/Chicago
+    billingDay: 15
+    tax: { jurisdiction: US-IL }
+    subscribers: { radius: [c1, c1-backup] }
+    subscriptions:
+      - { id: S-1, plan: capped, start: 2026-01-01, changes: [{ date: 2026-03-20, plan: open }] }
+`, 'customers.yaml', PLANS);
+const catalog = toCatalog(PLANS, CUSTOMERS);
+const customer = CUSTOMERS[0]!;
+
+describe('portal usage view', () => {
+  it('names the billing period an instant falls in, by billing day and zone', () => {
+    // 2026-03-15 03:00 UTC is still the 14th in Chicago: the March period has not begun.
+    expect(periodLabelAt(Date.UTC(2026, 2, 15, 3), 15, 'America/Chicago')).toBe('2026-02');
+    expect(periodLabelAt(Date.UTC(2026, 2, 15, 6), 15, 'America/Chicago')).toBe('2026-03');
+    expect(periodLabelAt(Date.UTC(2026, 0, 5), 15, 'UTC')).toBe('2025-12');
+  });
+
+  it("takes the quota from the plan's quota_overage charge in force, in bytes", () => {
+    const period = billingPeriod('2026-03', 15, 'America/Chicago');
+    expect(quotaAt(catalog, customer, period, Date.UTC(2026, 2, 18))).toEqual({ planName: 'Capped 100 GiB', bytes: 100n * 2n ** 30n, unit: 'GiB', direction: 'down' });
+    // After the change to the unlimited plan there is no allowance to show.
+    expect(quotaAt(catalog, customer, period, Date.UTC(2026, 2, 25))).toBeUndefined();
+  });
+
+  it('reads all identities in one hourly query and folds the hours into local days', async () => {
+    const queries: UsageQuery[] = [];
+    const period = billingPeriod('2026-01', 15, 'America/Chicago');
+    const store: UsageStore = {
+      name: 'embedded',
+      async queryUsage(q) {
+        queries.push(q);
+        return {
+          query: 'fake',
+          rows: [
+            // 2026-01-16 05:00 UTC is 23:00 on the 15th in Chicago (UTC-6); 06:00 UTC is midnight of the 16th.
+            { subscriber: 'c1', time: Date.UTC(2026, 0, 16, 5), bytesDown: 100n, bytesUp: 1n },
+            { subscriber: 'c1-backup', time: Date.UTC(2026, 0, 16, 5), bytesDown: 20n, bytesUp: 2n },
+            { subscriber: 'c1', time: Date.UTC(2026, 0, 16, 6), bytesDown: 7n, bytesUp: 3n },
+          ],
+        };
+      },
+      async close() {},
+    };
+    const days = await readDays(store, customer, period, Date.UTC(2026, 0, 17, 12));
+    expect(queries).toEqual([{ from: period.from, to: period.to, subscribers: ['c1', 'c1-backup'], step: '1h' }]);
+    expect(days).toEqual([
+      { date: '2026-01-15', bytesDown: 120n, bytesUp: 3n },
+      { date: '2026-01-16', bytesDown: 7n, bytesUp: 3n },
+      { date: '2026-01-17', bytesDown: 0n, bytesUp: 0n },
+    ]);
+  });
+});
+
+describe('portal page text', () => {
+  it('formats bytes in the plan unit with two decimals, rounded half up', () => {
+    expect(formatBytes(6_754_182_523n)).toBe('6.75 GB');
+    expect(formatBytes(5_000_000_000n)).toBe('5.00 GB');
+    expect(formatBytes(0n)).toBe('0.00 GB');
+    // 1.005 GiB is not a whole byte count: one byte below it rounds down, one above rounds up.
+    expect(formatBytes(2n ** 30n + 2n ** 30n / 200n, 'GiB')).toBe('1.00 GiB');
+    expect(formatBytes(2n ** 30n + 2n ** 30n / 200n + 1n, 'GiB')).toBe('1.01 GiB');
+  });
+
+  it('escapes what customers and operators wrote', () => {
+    expect(escapeHtml(`<b>"Bob" & 'Sons'</b>`)).toBe('&lt;b&gt;&quot;Bob&quot; &amp; &#39;Sons&#39;&lt;/b&gt;');
+  });
+});
