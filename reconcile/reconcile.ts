@@ -2,6 +2,7 @@
 // and invoices whose usage evidence the store no longer agrees with. Reads through UsageStore, like rating.
 import type { Catalog, Customer } from '../config/catalog-schema.js';
 import type { InvoiceDocument } from '../billing-export/document.js';
+import { billingReadStep } from '../billing-export/run/daily-usage.js';
 import type { Period } from '../rating/calendar.js';
 import { customerPeriod, rateCustomer, readCustomerUsage, subscribersOf, usagePerSourceFor, usageStepFor } from '../rating/rate.js';
 import { piecesOf } from '../rating/proration.js';
@@ -123,7 +124,9 @@ export async function reconcile(store: UsageStore, catalog: Catalog, options: Re
 
     const invoice = options.invoiceOf?.(c.id);
     if (invoice) {
-      const rated = rateCustomer(catalog, c, options.period, await readCustomerUsage(store, c, period, usageStepFor(catalog, c, period), usagePerSourceFor(catalog, c, period)));
+      // Read as the billing run read it, so unchanged usage counts the same bytes at any subscription cut.
+      const step = billingReadStep(usageStepFor(catalog, c, period), period, c.timezone);
+      const rated = rateCustomer(catalog, c, options.period, await readCustomerUsage(store, c, period, step, usagePerSourceFor(catalog, c, period)));
       const billed = countedBytes(invoice.lines.filter((l) => l.kind !== 'adjustment'));
       const now = countedBytes(rated.fees);
       if (billed !== now) report.invoiceMismatches.push({ number: invoice.number, customerId: c.id, billedBytes: billed, storeBytes: now });

@@ -53,10 +53,10 @@ describe('wispmeter reconcile', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function world(name: string, records: UsageRecord[]): Promise<string> {
+  async function world(name: string, records: UsageRecord[], extraCustomers = ''): Promise<string> {
     const data = join(dir, name);
     mkdirSync(data);
-    writeFileSync(join(data, 'customers.yaml'), CUSTOMERS);
+    writeFileSync(join(data, 'customers.yaml'), CUSTOMERS + extraCustomers);
     const config = join(data, 'wispmeter.yaml');
     writeFileSync(config, [
       'dataDir: .',
@@ -81,12 +81,17 @@ describe('wispmeter reconcile', () => {
   }
 
   it('flags nothing on clean data, billed and unbilled', async () => {
-    const config = await world('clean', CLEAN);
+    // E starts in the middle of an hour and has usage in that hour: billing reads hourly buckets (for the daily
+    // chart), so the reconciliation must read them too, or it would count bytes the invoice rightly left out.
+    const startsMidHour = '  - { id: E, legalName: E, currency: USD, timezone: UTC, tax: { jurisdiction: US-TX }, subscribers: { radius: [e1] }, subscriptions: [{ id: SE, plan: metered, start: "2026-01-07T00:30:00Z" }] }\n';
+    const e1 = [rec('radius', 'e1', 6, 1n * GB), rec('radius', 'e1', 7, 2n * GB)];
+    e1[0]!.end = JAN + 6 * DAY + 45 * 60_000;
+    const config = await world('clean', [...CLEAN, ...e1], startsMidHour);
     const billed = await runCli(['bill', 'run', '--config', config, '--period', '2026-01']);
     expect(billed.code, billed.stderr).toBe(0);
     const rows = await report(config);
     expect(rows.filter((r) => r.flagged === 'yes')).toEqual([]);
-    expect(rows.map((r) => `${r.kind}:${r.subject}`)).toEqual(['sources:a1', 'sources:b1', 'sources:c1']);
+    expect(rows.map((r) => `${r.kind}:${r.subject}`)).toEqual(['sources:a1', 'sources:b1', 'sources:c1', 'sources:e1']);
     expect(rows.find((r) => r.subject === 'a1')).toMatchObject({ radius: String(10n * GB), netflow: '10200000000', detail: 'deviation 1.96 %' });
   });
 
