@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySpool } from '../collectors/pipeline/memory-spool.js';
 import { snmpSchema } from '../collectors/snmp/config.js';
 import { SnmpPoller, type PollEvent } from '../collectors/snmp/poller.js';
-import { freePort } from './servers/free-port.js';
+import { freeUdpPort } from './servers/free-port.js';
 import { startSnmpd, type Snmpd } from './snmpd.js';
 
 const TARGETS = 200;
@@ -21,12 +21,28 @@ describe('SNMP schedule: 200 targets and dead ones', () => {
   const blackholes: Socket[] = [];
 
   beforeAll(async () => {
-    const ports: number[] = [];
-    while (ports.length < TARGETS) {
-      const p = await freePort();
-      if (!ports.includes(p)) ports.push(p);
-    }
-    agents = await Promise.all([ports.slice(0, TARGETS / 2), ports.slice(TARGETS / 2)].map((p) => startSnmpd({ ports: p, communities: ['public'] })));
+    const fresh = async (n: number, taken: Set<number>) => {
+      const ports: number[] = [];
+      while (ports.length < n) {
+        const p = await freeUdpPort();
+        if (!taken.has(p) && !ports.includes(p)) ports.push(p);
+      }
+      return ports;
+    };
+    // A port free a moment ago can be taken by another process before snmpd binds it: then new ports, twice at most.
+    const start = async (taken: Set<number>) => {
+      for (let attempt = 1; ; attempt++) {
+        const ports = await fresh(TARGETS / 2, taken);
+        for (const p of ports) taken.add(p);
+        try {
+          return await startSnmpd({ ports, communities: ['public'] });
+        } catch (err) {
+          if (attempt >= 3 || !/Error opening specified endpoint/.test(String(err))) throw err;
+        }
+      }
+    };
+    const taken = new Set<number>();
+    agents = await Promise.all([start(taken), start(taken)]);
     for (let i = 0; i < DEAD; i++) {
       // Bound and silent: requests to it are never answered (nor refused), like a powered-off device behind a router.
       const s = createSocket('udp4');

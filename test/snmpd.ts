@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import snmp from 'net-snmp';
 import { ROOT } from './wispmeter/collector-process.js';
-import { freePort } from './servers/free-port.js';
+import { freeUdpPort } from './servers/free-port.js';
 import { findBinary, startServerProcess, type ServerProcess } from './servers/server-process.js';
 
 /** "udp:127.0.0.1:65535," is 20 bytes: 128 fit in snmpd's 2560-byte address list; keep a margin. */
@@ -57,7 +57,7 @@ export interface Snmpd {
 export async function startSnmpd(opts: StartSnmpdOptions): Promise<Snmpd> {
   const binary = findBinary('snmpd', 'apt-get install snmpd');
   const dir = mkdtempSync(join(tmpdir(), 'wispmeter-snmpd-'));
-  const ports = opts.ports ?? [await freePort()];
+  const ports = opts.ports ?? [await freeUdpPort()];
   // snmpd keeps its listening addresses in one 2560-byte string and silently drops what does not fit.
   if (ports.length > MAX_PORTS) throw new Error(`startSnmpd: at most ${MAX_PORTS} ports per snmpd (its address list is cut at 2560 bytes); start several`);
   const stepFile = join(dir, 'step');

@@ -1,4 +1,5 @@
-// A free TCP port on 127.0.0.1, found by letting the kernel pick one and releasing it.
+// Free TCP and UDP ports on 127.0.0.1, found by letting the kernel pick one and releasing it.
+import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -12,4 +13,18 @@ export async function freePort(): Promise<number> {
       server.close(() => (port > 0 ? resolve(port) : reject(new Error('freePort: kernel returned no port'))));
     });
   });
+}
+
+/** A UDP port free on 127.0.0.1 right now (freePort asks TCP, whose free ports need not be free for UDP). */
+export async function freeUdpPort(): Promise<number> {
+  const socket = createSocket('udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (err) => reject(new Error('freeUdpPort: could not bind 127.0.0.1:0', { cause: err })));
+      socket.bind(0, '127.0.0.1', () => resolve());
+    });
+    return socket.address().port;
+  } finally {
+    socket.close();
+  }
 }
