@@ -2,9 +2,9 @@
 // and invoices whose usage evidence the store no longer agrees with. Reads through UsageStore, like rating.
 import type { Catalog, Customer } from '../config/catalog-schema.js';
 import type { InvoiceDocument } from '../billing-export/document.js';
-import { billingReadStep } from '../billing-export/run/daily-usage.js';
+import { readBillingUsage } from '../billing-export/run/daily-usage.js';
 import type { Period } from '../rating/calendar.js';
-import { customerPeriod, rateCustomer, readCustomerUsage, subscribersOf, usagePerSourceFor, usageStepFor } from '../rating/rate.js';
+import { customerPeriod, rateCustomer, subscribersOf } from '../rating/rate.js';
 import { piecesOf } from '../rating/proration.js';
 import { ALL_SOURCES, type UsageSourceName } from '../rating/usage.js';
 import type { UsageStore } from '../store/usage-store.js';
@@ -124,9 +124,7 @@ export async function reconcile(store: UsageStore, catalog: Catalog, options: Re
 
     const invoice = options.invoiceOf?.(c.id);
     if (invoice) {
-      // Read as the billing run read it, so unchanged usage counts the same bytes at any subscription cut.
-      const step = billingReadStep(usageStepFor(catalog, c, period), period, c.timezone);
-      const rated = rateCustomer(catalog, c, options.period, await readCustomerUsage(store, c, period, step, usagePerSourceFor(catalog, c, period)));
+      const rated = rateCustomer(catalog, c, options.period, await readBillingUsage(store, catalog, c, period));
       const billed = countedBytes(invoice.lines.filter((l) => l.kind !== 'adjustment'));
       const now = countedBytes(rated.fees);
       if (billed !== now) report.invoiceMismatches.push({ number: invoice.number, customerId: c.id, billedBytes: billed, storeBytes: now });

@@ -4,13 +4,13 @@
 import type { Logger } from 'pino';
 import type { Catalog, Customer } from '../../config/catalog-schema.js';
 import type { RatedInvoice } from '../../rating/fee.js';
-import { customerPeriod, rateCustomer, readCustomerUsage, usagePerSourceFor, usageStepFor } from '../../rating/rate.js';
+import { customerPeriod, rateCustomer } from '../../rating/rate.js';
 import type { UsageStore } from '../../store/usage-store.js';
 import type { BillingConfig } from '../config.js';
 import type { DraftInput, FinalizedRef, Ledger } from '../ledger/ledger.js';
 import { pendingChargeId } from '../ledger/ledger.js';
 import type { LedgerLine } from '../ledger/ledger-rows.js';
-import { billingReadStep, dailyUsage } from './daily-usage.js';
+import { dailyUsage, readBillingUsage } from './daily-usage.js';
 import { lateUsageAdjustments } from './late-usage.js';
 import type { LedgerReader } from './ledger-reader.js';
 
@@ -164,8 +164,7 @@ async function prepareDraft(deps: BillingRunDeps, reader: LedgerReader, c: Custo
   const withCharges = withPendingCharges(c, reader, period);
   const p = customerPeriod(withCharges, period);
   // Read in buckets even where rating needs only totals: the invoice's daily chart is drawn from the same rows.
-  const step = billingReadStep(usageStepFor(deps.catalog, withCharges, p), p, withCharges.timezone);
-  const usage = await readCustomerUsage(deps.store, withCharges, p, step, usagePerSourceFor(deps.catalog, withCharges, p));
+  const usage = await readBillingUsage(deps.store, deps.catalog, withCharges, p);
   const rated = rateCustomer(deps.catalog, withCharges, period, usage, { creditBalances: reader.creditBalances(c.id) });
   const adjustments = await lateUsageAdjustments(deps.store, deps.catalog, c, rated.period.from, deps.billing.lateUsageLookback, reader);
   return { rated, adjustments, dailyUsage: dailyUsage(usage, p, c.timezone) };

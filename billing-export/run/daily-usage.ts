@@ -1,6 +1,8 @@
-// Daily usage of a billing period for the invoice's small chart, in the customer's zone, from the rows rating read.
-import { localParts, zonedToUtc } from '../../rating/calendar.js';
-import type { Step } from '../../store/usage-store.js';
+// The usage a billing run reads, and its daily sums for the invoice's small chart in the customer's zone.
+import type { Catalog, Customer } from '../../config/catalog-schema.js';
+import { localParts, type Period, zonedToUtc } from '../../rating/calendar.js';
+import { readCustomerUsage, usagePerSourceFor, usageStepFor } from '../../rating/rate.js';
+import type { Step, UsageStore } from '../../store/usage-store.js';
 import { ALL_SOURCES, type CustomerUsage, type UsageGrain, type UsageRow } from '../../rating/usage.js';
 import type { DailyUsage } from '../document.js';
 
@@ -9,9 +11,19 @@ import type { DailyUsage } from '../document.js';
  * totals, buckets that still fall on local midnights (hours, or 5 minutes in zones off the whole hour such as
  * India), so the daily chart can be drawn from the same rows rating reads (rating gives the same fees from them).
  */
-export function billingReadStep(grain: UsageGrain, period: { from: number }, timezone: string): Step {
+function billingReadStep(grain: UsageGrain, period: { from: number }, timezone: string): Step {
   if (grain !== 'total') return grain;
   return localParts(period.from, timezone).minute === new Date(period.from).getUTCMinutes() ? '1h' : '5m';
+}
+
+/**
+ * A customer's usage for one period as a billing run reads it (billingReadStep). Everything that re-rates a billed
+ * period (late usage, reconciliation) reads it the same way, so unchanged usage counts the same bytes even at a
+ * subscription cut inside an hour.
+ */
+export function readBillingUsage(store: UsageStore, catalog: Catalog, c: Customer, period: Period): Promise<CustomerUsage> {
+  const step = billingReadStep(usageStepFor(catalog, c, period), period, c.timezone);
+  return readCustomerUsage(store, c, period, step, usagePerSourceFor(catalog, c, period));
 }
 
 /**

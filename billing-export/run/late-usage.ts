@@ -4,10 +4,10 @@
 import type { Catalog, Customer } from '../../config/catalog-schema.js';
 import type { Fee, TaxLine } from '../../rating/fee.js';
 import { formatMoney, ONE, roundMoney, type RoundingMode, sum, ZERO } from '../../rating/money.js';
-import { customerPeriod, rateCustomer, readCustomerUsage, usagePerSourceFor, usageStepFor } from '../../rating/rate.js';
+import { customerPeriod, rateCustomer } from '../../rating/rate.js';
 import type { UsageStore } from '../../store/usage-store.js';
 import type { LedgerLine } from '../ledger/ledger-rows.js';
-import { billingReadStep } from './daily-usage.js';
+import { readBillingUsage } from './daily-usage.js';
 import type { LedgerReader } from './ledger-reader.js';
 
 /**
@@ -25,8 +25,7 @@ export async function lateUsageAdjustments(store: UsageStore, catalog: Catalog, 
   const out: LedgerLine[] = [];
   for (const earlier of ledger.earlierInvoices(c.id, beforeFrom, lookback).reverse()) {
     const period = customerPeriod(c, earlier.period);
-    // Read as the billing run read it (billingReadStep), so a re-rating of unchanged usage gives the same bytes.
-    const usage = await readCustomerUsage(store, c, period, billingReadStep(usageStepFor(catalog, c, period), period, c.timezone), usagePerSourceFor(catalog, c, period));
+    const usage = await readBillingUsage(store, catalog, c, period);
     const rerated = rateCustomer(catalog, c, earlier.period, usage);
     const billed = [...earlier.lines.filter((l) => l.kind !== 'adjustment'), ...earlier.adjustedBy];
     for (const fee of rerated.fees.filter(followsUsage)) {
