@@ -12,7 +12,7 @@ import { loadCatalog } from '../config/catalog-load.js';
 import { loadConfig } from '../config/load.js';
 import { configSchema } from '../config/schema.js';
 import { formatMoney } from '../rating/money.js';
-import { reconcileHtml } from '../reconcile/format.js';
+import { flaggedFindings, reconcileHtml } from '../reconcile/format.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import type { UsageTotal } from '../store/usage-store.js';
@@ -110,13 +110,10 @@ async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnTyp
     process.stderr.write(`billing run for ${DEMO_PERIOD}: ${report.finalized.length} invoice(s) finalized, ${report.skipped.length} already there\n`);
     const rec = await reconcile(store, catalog, {
       period: DEMO_PERIOD,
-      invoiceOf: (id) => {
-        const number = ledger.finalizedNumber(id, DEMO_PERIOD);
-        return number ? ledger.document(number) : undefined;
-      },
+      invoiceOf: (id) => ledger.finalizedDocument(id, DEMO_PERIOD),
     });
     writeFileSync(join(dataDir, 'reconcile.html'), reconcileHtml(rec));
-    const flagged = rec.subscribers.filter((x) => x.flagged).length + rec.unknownUsage.length + rec.usageWithoutService.length + rec.idleSubscriptions.length + rec.invoiceMismatches.length;
+    const flagged = flaggedFindings(rec);
     process.stderr.write(`reconciliation for ${DEMO_PERIOD}: ${rec.subscribers.length} subscriber(s) compared, ${flagged} finding(s) flagged → reconcile.html\n`);
   } finally {
     ledger.close();

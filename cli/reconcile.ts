@@ -31,10 +31,7 @@ export async function runReconcile(flags: ReconcileFlags): Promise<void> {
     const report = await reconcile(store, catalog, {
       period: flags.period,
       thresholdPct,
-      invoiceOf: ledger ? (id) => {
-        const number = ledger.finalizedNumber(id, flags.period);
-        return number ? ledger.document(number) : undefined;
-      } : undefined,
+      invoiceOf: ledger ? (id) => ledger.finalizedDocument(id, flags.period) : undefined,
     });
     const text = flags.format === 'csv' ? reconcileCsv(report) : flags.format === 'html' ? reconcileHtml(report) : `${reconcileTable(report)}\n`;
     if (flags.out) writeFileSync(flags.out, text);

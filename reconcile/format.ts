@@ -45,14 +45,18 @@ export function reconcileCsv(r: ReconcileReport): string {
   return [COLUMNS.join(','), ...findings(r).map((f) => cells(f).map(q).join(','))].join('\r\n') + '\r\n';
 }
 
+/** How many findings need a look, as every format marks them. */
+export function flaggedFindings(r: ReconcileReport): number {
+  return findings(r).filter((f) => f.flagged).length;
+}
+
 export function reconcileTable(r: ReconcileReport): string {
   const rows = findings(r).map(cells);
   const head = COLUMNS.map((c) => c.toUpperCase());
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (row: readonly string[]) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const flagged = rows.filter((row) => row[COLUMNS.indexOf('flagged')] === 'yes').length;
   return [
-    `reconciliation ${r.period}: ${flagged} finding(s) flagged (sources deviating more than ${r.thresholdPct} %, unclaimed or unattributed usage, idle subscriptions, invoices off the store)`,
+    `reconciliation ${r.period}: ${flaggedFindings(r)} finding(s) flagged (sources deviating more than ${r.thresholdPct} %, unclaimed or unattributed usage, idle subscriptions, invoices off the store)`,
     line(head), ...rows.map(line), ...r.notes.map((n) => `note: ${n}`),
   ].join('\n');
 }

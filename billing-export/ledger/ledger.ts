@@ -414,6 +414,12 @@ export class Ledger {
     return this.st.byNumber.get(number) as InvoiceRow | undefined;
   }
 
+  /** The customer's finalized invoice for the period, as stored at finalization, if there is one. */
+  finalizedDocument(customerId: string, period: string): InvoiceDocument | undefined {
+    const number = this.finalizedNumber(customerId, period);
+    return number === undefined ? undefined : this.document(number);
+  }
+
   /** The finalized document exactly as stored at finalization. */
   document(number: string): InvoiceDocument {
     const r = this.row(number);
