@@ -9,6 +9,7 @@ import { type ChargeContext, type FeeDraft, rateCharge } from './charges/index.j
 import type { Fee, RatedInvoice } from './fee.js';
 import { ONE, roundMoney, sum, ZERO } from './money.js';
 import { piecesOf } from './proration.js';
+import { readAhead } from './read-ahead.js';
 import { summarizeTaxes, type TaxPolicy, taxLine } from './tax.js';
 import { ALL_SOURCES, type CustomerUsage, needsFiveMinuteStep, needsPerSourceRows, type UsageGrain, type UsageRow } from './usage.js';
 
@@ -225,20 +226,11 @@ export async function ratePeriod(store: UsageStore, catalog: Catalog, periodLabe
   if (!grouped) {
     // Rated in order as soon as read, with the next few customers' reads in flight (a store with read workers or
     // a server answers them while this thread rates), so memory holds a few customers' rows at a time.
-    const ahead = Math.max(1, options.readAhead ?? 8);
-    const reads: Promise<CustomerUsage>[] = [];
-    let next = 0;
-    for (const c of customers) {
-      while (next < customers.length && reads.length < ahead) {
-        const n = customers[next++]!;
-        const period = customerPeriod(n, periodLabel);
-        const read = readCustomerUsage(store, n, period, usageStepFor(catalog, n, period), usagePerSourceFor(catalog, n, period));
-        // Awaited in turn below; until then a failure must not count as unhandled.
-        read.catch(() => undefined);
-        reads.push(read);
-      }
-      invoices.set(c.id, rateCustomer(catalog, c, periodLabel, await reads.shift()!, options));
-    }
+    const read = (c: Customer) => {
+      const period = customerPeriod(c, periodLabel);
+      return readCustomerUsage(store, c, period, usageStepFor(catalog, c, period), usagePerSourceFor(catalog, c, period));
+    };
+    for await (const [c, usage] of readAhead(customers, options.readAhead ?? 8, read)) invoices.set(c.id, rateCustomer(catalog, c, periodLabel, usage, options));
   } else {
     const groups = new Map<string, { ranges: Period[]; step: UsageGrain; perSource: boolean; customers: Customer[] }>();
     for (const c of customers) {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Catalog, Customer } from '../../config/catalog-schema.js';
 import type { RatedInvoice } from '../../rating/fee.js';
 import { customerPeriod, rateCustomer } from '../../rating/rate.js';
+import { readAhead } from '../../rating/read-ahead.js';
 import type { UsageStore } from '../../store/usage-store.js';
 import type { BillingConfig } from '../config.js';
 import type { DraftInput, FinalizedRef, Ledger } from '../ledger/ledger.js';
@@ -117,17 +118,7 @@ export async function runBilling(deps: BillingRunDeps, options: BillingRunOption
    * at finalization, like any other.
    */
   const billAll = async (list: readonly Customer[]) => {
-    const drafts: Promise<DraftInput>[] = [];
-    let next = 0;
-    for (const c of list) {
-      while (next < list.length && drafts.length < READ_AHEAD) {
-        const d = prepareDraft(deps, reader, list[next++]!, options.period);
-        // Awaited in turn below; until then a failure must not count as unhandled.
-        d.catch(() => undefined);
-        drafts.push(d);
-      }
-      take(c, await drafts.shift()!);
-    }
+    for await (const [c, draft] of readAhead(list, READ_AHEAD, (n) => prepareDraft(deps, reader, n, options.period))) take(c, draft);
   };
 
   try {
