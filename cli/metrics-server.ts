@@ -1,4 +1,5 @@
 // Serves the Prometheus registry at /metrics and the collector's health at /healthz on the configured HTTP address.
+import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -37,13 +38,9 @@ export class MetricsServer {
       );
     });
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // events.once rejects on 'error' (e.g. EADDRINUSE), so a port taken fails start() instead of crashing later.
+    server.listen(this.opts.port, this.opts.host);
+    await once(server, 'listening');
     this.opts.logger.info({ address: this.address() }, 'metrics listening');
   }
 

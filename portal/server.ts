@@ -1,4 +1,5 @@
 // The customer portal's HTTP server: signed links in, one usage page and the customer's invoice PDFs out.
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -66,13 +67,9 @@ export class PortalServer {
     server.requestTimeout = 30_000;
     server.headersTimeout = 10_000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    // events.once rejects on 'error' (e.g. EADDRINUSE), so a port taken fails start() instead of crashing later.
+    server.listen(this.opts.port, this.opts.host);
+    await once(server, 'listening');
     this.opts.logger.info({ address: this.address(), customers: this.customers.size }, 'portal listening');
   }
 
