@@ -1,8 +1,11 @@
-// `wispmeter demo`: the whole pipeline on loopback and the embedded store, fed the bundled RADIUS fixtures.
+// `wispmeter demo`: the whole pipeline on loopback and the embedded store, fed the bundled RADIUS and NetFlow fixtures.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendIpfix } from '../collectors/netflow/exporter.js';
+import { parseFlowCsv } from '../collectors/netflow/flow-csv.js';
+import { UNATTRIBUTED } from '../collectors/netflow/usage-aggregator.js';
 import { sendAccounting } from '../collectors/radius/client.js';
 import { parseRadclientInput } from '../collectors/radius/radclient-format.js';
 import { Ledger } from '../billing-export/ledger/ledger.js';
@@ -25,19 +28,25 @@ import { usageJson, usageTable } from './usage-format.js';
 
 export interface DemoFlags extends CommonFlags {
   fixtures: string;
+  flows: string;
   format: 'table' | 'json';
 }
 
 const DEMO_SECRET = 'demo-secret';
+/** The CDN cache whose traffic the demo zero-rates; scripts/gen-netflow-fixtures.ts sends that share to it. */
+const DEMO_CDN = '203.0.113.0/24';
 /** The fixtures' accounting is dated 2026-01-01 (UTC), the demo customers are billed in UTC from the 1st. */
 const DEMO_PERIOD = '2026-01';
 const PLAIN = { stepped: false, byClass: false };
+const BY_CLASS = { stepped: false, byClass: true };
 /** The package root (the folder above cli/, or above dist/ when built), so the demo finds its fixtures from any working directory. */
 const ROOT = fileURLToPath(new URL('..', import.meta.url)).replace(/\/dist\/?$/, '');
 
 export async function runDemo(flags: DemoFlags): Promise<void> {
   const fixtures = resolveFixture(flags.fixtures);
+  const flowsFile = resolveFixture(flags.flows);
   const requests = parseRadclientInput(readFileSync(fixtures, 'utf8'));
+  const flows = parseFlowCsv(readFileSync(flowsFile, 'utf8'), flowsFile);
   const dataDir = flags.dataDir ? resolve(flags.dataDir) : mkdtempSync(join(tmpdir(), 'wispmeter-demo-'));
   const config = configSchema.parse({
     dataDir,
@@ -48,6 +57,8 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
       // The fixtures' user names carry realms and mixed case, as PPPoE logins often do.
       identity: { attribute: 'User-Name', stripRealm: true, lowercase: true },
     },
+    // The flows are attributed through the RADIUS sessions' Framed-IP-Address leases; CDN traffic is zero-rated.
+    netflow: { listen: ['127.0.0.1:0'], exporters: [{ name: 'demo-router', address: '127.0.0.1/32' }], classes: [{ name: 'zero-rated', prefixes: [DEMO_CDN] }] },
   });
   const logger = createLogger(config.log);
   const pipeline = new Pipeline(config, logger);
@@ -58,24 +69,56 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     const results = await sendAccounting(requests, { host: '127.0.0.1', port, secret: DEMO_SECRET, concurrency: 16, timeoutMs: 2000, retries: 3 });
     const acked = results.filter((r) => r.status === 'ack').length;
     if (acked !== requests.length) throw new Error(`only ${acked} of ${requests.length} accounting requests were acknowledged`);
-    if (!(await pipeline.waitUntilCaughtUp(30_000))) throw new Error('the stores did not catch up with the spool within 30 s');
-    const elapsed = performance.now() - started;
-    process.stderr.write(`sent ${requests.length} accounting requests from ${fixtures} to 127.0.0.1:${port}: ${acked} acknowledged in ${elapsed.toFixed(0)} ms\n`);
+    process.stderr.write(`sent ${requests.length} accounting requests from ${fixtures} to 127.0.0.1:${port}: ${acked} acknowledged in ${(performance.now() - started).toFixed(0)} ms\n`);
+
+    // After the sessions: the router exports the flows of those sessions, which the leases attribute. Unlike
+    // RADIUS (whose session state makes a resent Interim-Update change nothing), NetFlow has no way to know a flow
+    // was already counted, so a demo run again in the same data dir does not replay them.
+    const sentMarker = join(dataDir, 'demo-flows.exported');
+    if (existsSync(sentMarker)) {
+      process.stderr.write(`flows from ${flowsFile} were already exported into this data dir: not replayed (NetFlow cannot tell a replay from new traffic)\n`);
+    } else {
+      const flowPort = pipeline.netflow!.addresses()[0]!.port;
+      const flowStart = performance.now();
+      const sent = await sendIpfix(flows, { host: '127.0.0.1', port: flowPort });
+      const decoded = await waitForFlows(pipeline, flows.length, 10_000);
+      process.stderr.write(`exported ${sent.records} flows from ${flowsFile} as ${sent.messages} IPFIX messages to 127.0.0.1:${flowPort}: ${decoded} decoded in ${(performance.now() - flowStart).toFixed(0)} ms\n`);
+      if (decoded !== flows.length) throw new Error(`the NetFlow collector decoded ${decoded} of ${flows.length} flows`);
+      writeFileSync(sentMarker, `${new Date().toISOString()} ${flowsFile}\n`);
+    }
   } finally {
+    // Stopping flushes the NetFlow collector's open buckets and delivers the spool to the store.
     await pipeline.stop();
   }
 
   const store = EmbeddedStore.open(embeddedStorePath(config)!, logger);
   try {
-    // All of time: the fixtures carry their own Event-Timestamps.
-    const answer = await store.queryUsage({ from: 0, to: Date.UTC(2100, 0, 1) });
-    process.stdout.write(flags.format === 'json' ? usageJson(answer.rows, PLAIN) : usageTable(answer.rows, PLAIN));
-    checkExpected(fixtures, answer.rows);
+    // All of time: the fixtures carry their own Event-Timestamps and flow times.
+    const radius = await store.queryUsage({ from: 0, to: Date.UTC(2100, 0, 1), sources: ['radius'] });
+    const netflow = await store.queryUsage({ from: 0, to: Date.UTC(2100, 0, 1), sources: ['netflow'], byClass: true });
+    if (flags.format === 'json') {
+      process.stdout.write(JSON.stringify({ radius: JSON.parse(usageJson(radius.rows, PLAIN)) as unknown, netflow: JSON.parse(usageJson(netflow.rows, BY_CLASS)) as unknown }, null, 2) + '\n');
+    } else {
+      process.stdout.write(`RADIUS\n${usageTable(radius.rows, PLAIN)}\nNetFlow by class\n${usageTable(netflow.rows, BY_CLASS)}`);
+    }
+    checkExpected(fixtures, radius.rows);
+    checkExpectedFlows(flowsFile, netflow.rows);
     await billDemo(dataDir, store, logger);
   } finally {
     await store.close();
   }
   process.stderr.write(`everything is in ${dataDir}: the spool, usage.sqlite, ledger.sqlite, invoices/, reconcile.html and wispmeter.yaml (try: wispmeter invoices list --config ${join(dataDir, 'wispmeter.yaml')})\n`);
+}
+
+/** Waits until the NetFlow collector has decoded `want` flows (its flows counter), or the time is up; returns the count. */
+async function waitForFlows(pipeline: Pipeline, want: number, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const metric = await pipeline.registry.getSingleMetric('wispmeter_netflow_flows_total')?.get();
+    const decoded = (metric?.values ?? []).reduce((n, v) => n + v.value, 0);
+    if (decoded >= want || Date.now() >= deadline) return decoded;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /**
@@ -135,6 +178,31 @@ function checkExpected(fixtures: string, rows: readonly UsageTotal[]): void {
     throw new Error(`usage differs from ${file} for: ${[...wrong.map(([s]) => s), ...extra.map((r) => r.subscriber)].join(', ')}`);
   }
   process.stderr.write(`every subscriber's total equals ${file}\n`);
+}
+
+/**
+ * The flow generator writes what the collector must store beside the flows (FILE.expected.json, FILE being the
+ * flows file without .flows.csv): per subscriber all octets and the zero-rated part, and the unattributed total.
+ */
+function checkExpectedFlows(flowsFile: string, rows: readonly UsageTotal[]): void {
+  const file = flowsFile.replace(/\.flows\.csv$/, '.expected.json');
+  if (file === flowsFile || !existsSync(file)) return;
+  const expected = JSON.parse(readFileSync(file, 'utf8')) as {
+    subscribers: Record<string, { bytesDown: string; bytesUp: string; zeroRatedDown: string; zeroRatedUp: string }>;
+    unattributed: { bytes: string };
+  };
+  const sum = (pick: (r: UsageTotal) => boolean) => rows.filter(pick).reduce((t, r) => ({ down: t.down + r.bytesDown, up: t.up + r.bytesUp }), { down: 0n, up: 0n });
+  const wrong: string[] = [];
+  for (const [sub, e] of Object.entries(expected.subscribers)) {
+    const all = sum((r) => r.subscriber === sub);
+    const zero = sum((r) => r.subscriber === sub && r.class === 'zero-rated');
+    if (all.down !== BigInt(e.bytesDown) || all.up !== BigInt(e.bytesUp) || zero.down !== BigInt(e.zeroRatedDown) || zero.up !== BigInt(e.zeroRatedUp)) wrong.push(sub);
+  }
+  const unattributed = sum((r) => r.subscriber === UNATTRIBUTED);
+  if (unattributed.down + unattributed.up !== BigInt(expected.unattributed.bytes)) wrong.push(UNATTRIBUTED);
+  const extra = rows.filter((r) => r.subscriber !== UNATTRIBUTED && !(r.subscriber in expected.subscribers));
+  if (wrong.length || extra.length) throw new Error(`NetFlow usage differs from ${file} for: ${[...wrong, ...extra.map((r) => r.subscriber)].join(', ')}`);
+  process.stderr.write(`every subscriber's NetFlow total, zero-rated part and the unattributed total equal ${file}\n`);
 }
 
 /** The file as given when it exists, else the same path inside the package (for `npm run demo` from elsewhere). */

@@ -72,9 +72,10 @@ commonOptions(
 commonOptions(
   program
     .command('demo')
-    .description('run the whole pipeline on the embedded store over the bundled RADIUS fixtures and print usage'),
+    .description('run the whole pipeline on the embedded store over the bundled RADIUS and NetFlow fixtures: usage, a billing run, invoices, reconciliation'),
 )
   .option('--fixtures <file>', 'radclient-format request file to send', 'fixtures/radius/demo.txt')
+  .option('--flows <file>', 'flow CSV to export as IPFIX to the NetFlow collector (see scripts/gen-netflow-fixtures.ts)', 'fixtures/netflow/demo.flows.csv')
   .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
   .action(async (flags) => {
     const { runDemo } = await import('./demo.js');

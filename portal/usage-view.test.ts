@@ -13,7 +13,7 @@ plans:
     currency: USD
     charges:
       - { id: base, model: flat, price: "10", taxCategory: internet }
-      - { id: over, model: quota_overage, unit: GiB, included: "100", overageBlock: "1", overageBlockPrice: "1", taxCategory: internet, usage: { direction: down } }
+      - { id: over, model: quota_overage, unit: GiB, included: "100", overageBlock: "1", overageBlockPrice: "1", taxCategory: internet, usage: { direction: down, sources: [radius, netflow] } }
   - id: open
     name: Unlimited
     currency: USD
@@ -51,27 +51,32 @@ describe('portal usage view', () => {
     expect(quotaAt(catalog, customer, period, Date.UTC(2026, 2, 25))).toBeUndefined();
   });
 
-  it('reads all identities in one hourly query and folds the hours into local days', async () => {
+  it('folds hours into local days and counts each identity from one source, as the invoice does', async () => {
     const queries: UsageQuery[] = [];
     const period = billingPeriod('2026-01', 15, 'America/Chicago');
+    // c1 is seen by RADIUS and NetFlow (the same traffic twice); c1-backup only by NetFlow.
+    const records = [
+      // 2026-01-16 05:00 UTC is 23:00 on the 15th in Chicago (UTC-6); 06:00 UTC is midnight of the 16th.
+      { source: 'radius', subscriber: 'c1', time: Date.UTC(2026, 0, 16, 5), bytesDown: 100n, bytesUp: 1n },
+      { source: 'netflow', subscriber: 'c1', time: Date.UTC(2026, 0, 16, 5), bytesDown: 99n, bytesUp: 1n },
+      { source: 'netflow', subscriber: 'c1-backup', time: Date.UTC(2026, 0, 16, 5), bytesDown: 20n, bytesUp: 2n },
+      { source: 'radius', subscriber: 'c1', time: Date.UTC(2026, 0, 16, 6), bytesDown: 7n, bytesUp: 3n },
+      { source: 'netflow', subscriber: 'c1', time: Date.UTC(2026, 0, 16, 6), bytesDown: 8n, bytesUp: 3n },
+    ];
     const store: UsageStore = {
       name: 'embedded',
       async queryUsage(q) {
         queries.push(q);
-        return {
-          query: 'fake',
-          rows: [
-            // 2026-01-16 05:00 UTC is 23:00 on the 15th in Chicago (UTC-6); 06:00 UTC is midnight of the 16th.
-            { subscriber: 'c1', time: Date.UTC(2026, 0, 16, 5), bytesDown: 100n, bytesUp: 1n },
-            { subscriber: 'c1-backup', time: Date.UTC(2026, 0, 16, 5), bytesDown: 20n, bytesUp: 2n },
-            { subscriber: 'c1', time: Date.UTC(2026, 0, 16, 6), bytesDown: 7n, bytesUp: 3n },
-          ],
-        };
+        const rows = records
+          .filter((r) => r.subscriber === q.subscriber && (!q.sources || q.sources.includes(r.source as never)) && r.time >= q.from && r.time < q.to)
+          .map(({ source: _source, ...r }) => ({ ...r, class: '' }));
+        return { query: 'fake', rows };
       },
       async close() {},
     };
-    const days = await readDays(store, customer, period, Date.UTC(2026, 0, 17, 12));
-    expect(queries).toEqual([{ from: period.from, to: period.to, subscribers: ['c1', 'c1-backup'], step: '1h' }]);
+    const days = await readDays(store, catalog, customer, period, Date.UTC(2026, 0, 17, 12));
+    // The capped plan names its sources (radius before netflow), so usage is read per source and identity.
+    expect(new Set(queries.map((q) => `${q.subscriber}:${q.sources?.join('+')}`))).toEqual(new Set(['c1', 'c1-backup'].flatMap((s) => ['radius', 'netflow', 'snmp', 'routeros'].map((src) => `${s}:${src}`))));
     expect(days).toEqual([
       { date: '2026-01-15', bytesDown: 120n, bytesUp: 3n },
       { date: '2026-01-16', bytesDown: 7n, bytesUp: 3n },

@@ -6,6 +6,7 @@ import { billingPeriod, localParts, parseInstant, type Period } from '../rating/
 import { formatMoney } from '../rating/money.js';
 import { piecesOf } from '../rating/proration.js';
 import { subscribersOf } from '../rating/rate.js';
+import { dailyUsage, readBillingUsage } from '../billing-export/run/daily-usage.js';
 import type { UsageStore } from '../store/usage-store.js';
 
 export interface Quota {
@@ -81,30 +82,20 @@ export function countedBytes(q: Quota, down: bigint, up: bigint): bigint {
 }
 
 /**
- * Reads the period's usage of all the customer's identities in ONE query, hourly, and folds the hours into local
- * days: the store's day buckets are UTC days, which are not the customer's days outside UTC.
+ * The period's usage per local day, counted as the customer's invoice counts it: read as the billing run reads it
+ * and summed by the same dailyUsage, so with RADIUS and NetFlow both in the store a subscriber's traffic counts
+ * once (the plan's source precedence), not once per source. Days without traffic up to `until` show as zero.
  */
-export async function readDays(store: UsageStore, c: Customer, period: Period, until: number): Promise<DayUsage[]> {
+export async function readDays(store: UsageStore, catalog: Catalog, c: Customer, period: Period, until: number): Promise<DayUsage[]> {
   const days = new Map<string, DayUsage>();
-  const dateOf = (ms: number) => {
-    const p = localParts(ms, c.timezone);
-    return `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-  };
-  // Every local day of the period up to `until`, so days without traffic show as zero, not as gaps.
   const end = Math.min(period.to, until);
   for (let t = period.from; t < end; t += 3_600_000) {
-    const d = dateOf(t);
+    const p = localParts(t, c.timezone);
+    const d = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
     if (!days.has(d)) days.set(d, { date: d, bytesDown: 0n, bytesUp: 0n });
   }
-  const subscribers = subscribersOf(c);
-  if (subscribers.length === 0) return [...days.values()];
-  const answer = await store.queryUsage({ from: period.from, to: period.to, subscribers, step: '1h' });
-  for (const row of answer.rows) {
-    const d = dateOf(row.time);
-    const day = days.get(d) ?? { date: d, bytesDown: 0n, bytesUp: 0n };
-    day.bytesDown += row.bytesDown;
-    day.bytesUp += row.bytesUp;
-    days.set(d, day);
+  if (subscribersOf(c).length > 0) {
+    for (const d of dailyUsage(await readBillingUsage(store, catalog, c, period), period, c.timezone)) days.set(d.date, d);
   }
   return [...days.values()].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }
@@ -119,7 +110,7 @@ export async function buildView(
   const periodLabel = requestedLabel ?? currentLabel;
   const period = billingPeriod(periodLabel, c.billingDay, c.timezone);
   const current = periodLabel === currentLabel;
-  const days = await readDays(input.store, c, period, current ? nowMs : period.to);
+  const days = await readDays(input.store, input.catalog, c, period, current ? nowMs : period.to);
   const bytesDown = days.reduce((s, d) => s + d.bytesDown, 0n);
   const bytesUp = days.reduce((s, d) => s + d.bytesUp, 0n);
   const previousLabel = previousPeriodLabel(periodLabel);

@@ -47,16 +47,21 @@ describe('wispmeter CLI', () => {
     const r = await runCli(['demo', '--data-dir', data]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/31 acknowledged/);
+    const flows = JSON.parse(readFileSync(join(ROOT, 'fixtures/netflow/demo.expected.json'), 'utf8')) as {
+      subscribers: Record<string, { bytesDown: string; bytesUp: string; zeroRatedDown: string; zeroRatedUp: string }>; unattributed: { bytes: string }; flows: number;
+    };
+    expect(r.stderr).toMatch(new RegExp(`exported ${flows.flows} flows .* ${flows.flows} decoded`));
+    expect(r.stderr).toMatch(/every subscriber's NetFlow total, zero-rated part and the unattributed total equal .*demo\.expected\.json/);
     expect(r.stderr).toMatch(/every subscriber's total equals .*demo\.expected\.json/);
     const expected = JSON.parse(readFileSync(join(ROOT, 'fixtures/radius/demo.expected.json'), 'utf8')) as { subscribers: Record<string, { bytesDown: string; bytesUp: string }> };
     for (const [who, t] of Object.entries(expected.subscribers)) expect(r.stdout).toMatch(new RegExp(`^${who}\\s+${t.bytesDown}\\s+${t.bytesUp}\\s`, 'm'));
 
     // The store it left behind answers `usage`, as JSON with exact integers, whole or in hourly buckets.
-    const all = await usageJson(['--data-dir', data, '--from', '2026-01-01', '--to', '2026-01-02']);
+    const all = await usageJson(['--data-dir', data, '--from', '2026-01-01', '--to', '2026-01-02', '--source', 'radius']);
     expect(Object.fromEntries([...all].map(([k, v]) => [k, { bytesDown: String(v.bytesDown), bytesUp: String(v.bytesUp) }]))).toEqual(
       Object.fromEntries(Object.entries(expected.subscribers).map(([k, v]) => [k, { bytesDown: v.bytesDown, bytesUp: v.bytesUp }])),
     );
-    const hourly = await runCli(['usage', '--data-dir', data, '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-01T06:00:00Z', '--step', '1h', '--format', 'json', '--subscriber', 'alice01']);
+    const hourly = await runCli(['usage', '--data-dir', data, '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-01T06:00:00Z', '--step', '1h', '--format', 'json', '--subscriber', 'alice01', '--source', 'radius']);
     expect(hourly.code, hourly.stderr).toBe(0);
     const rows = JSON.parse(hourly.stdout) as { subscriber: string; time: string; bytesDown: number; bytesUp: number }[];
     expect(rows.length).toBeGreaterThan(0);
@@ -66,8 +71,20 @@ describe('wispmeter CLI', () => {
     // It billed the month from that usage: alice01 used 6.946 GB on a 5 GB plan, so two 1 GB blocks at 2.00 on
     // top of 29.00, plus Texas sales tax 6.25 %: 33.00 × 1.0625 = 35.06.
     expect(r.stderr).toMatch(/^INV-2026-000001 {2}D-1001 {2}35\.06 USD/m);
+    // bob01 is on the metered plan, billed from NetFlow without the zero-rated CDN class: 0.50 per GB on top of 15.00.
+    const bob = flows.subscribers.bob01!;
+    const charged = BigInt(bob.bytesDown) + BigInt(bob.bytesUp) - BigInt(bob.zeroRatedDown) - BigInt(bob.zeroRatedUp);
+    expect(charged).toBe(785_470_944n); // 0.785 GB × 0.50 = 0.39; (15.00 + 0.39) × 1.0625 = 16.35
+    expect(r.stderr).toMatch(/^INV-2026-000002 {2}D-1002 {2}16\.35 USD/m);
     expect(r.stderr).toMatch(/5 invoice\(s\) finalized, 0 already there/);
-    expect(r.stderr).toMatch(/reconciliation for 2026-01: 5 subscriber\(s\) compared, 0 finding\(s\) flagged/);
+    // RADIUS and NetFlow agree for every subscriber; the traffic to addresses nobody held is the one finding.
+    expect(r.stderr).toMatch(/reconciliation for 2026-01: 5 subscriber\(s\) compared, 1 finding\(s\) flagged/);
+    const byClass = await runCli(['usage', '--data-dir', data, '--from', '2026-01-01', '--to', '2026-01-02', '--source', 'netflow', '--by', 'class', '--format', 'json']);
+    expect(byClass.code, byClass.stderr).toBe(0);
+    const classRows = JSON.parse(byClass.stdout) as { subscriber: string; class: string; bytesDown: number; bytesUp: number }[];
+    const zero = (who: string) => classRows.filter((x) => x.subscriber === who && x.class === 'zero-rated').reduce((n, x) => n + BigInt(x.bytesDown), 0n);
+    for (const [who, t] of Object.entries(flows.subscribers)) expect(zero(who), who).toBe(BigInt(t.zeroRatedDown));
+    expect(classRows.filter((x) => x.subscriber === '(unattributed)').reduce((n, x) => n + BigInt(x.bytesDown), 0n)).toBe(BigInt(flows.unattributed.bytes));
     expect(readFileSync(join(data, 'reconcile.html'), 'utf8')).toMatch(/<h1>Reconciliation 2026-01<\/h1>/);
     for (let i = 1; i <= 5; i++) for (const ext of ['html', 'pdf', 'xml']) expect(existsSync(join(data, 'invoices', `INV-2026-00000${i}.${ext}`))).toBe(true);
     expect(readFileSync(join(data, 'invoices', 'INV-2026-000001.xml'), 'utf8')).toMatch(/<cbc:PayableAmount currencyID="USD">35\.06<\/cbc:PayableAmount>/);
@@ -78,6 +95,7 @@ describe('wispmeter CLI', () => {
     const again = await runCli(['demo', '--data-dir', data]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/0 invoice\(s\) finalized, 5 already there/);
+    expect(again.stderr).toMatch(/already exported into this data dir: not replayed/);
   });
 
   it('collect: a second daemon on the same data dir is refused, naming the process that holds it', async () => {

@@ -87,7 +87,10 @@ describe('portal in Chromium', () => {
     expect(await page.locator('h1').innerText()).toBe('Alice Example');
     expect(await page.locator('h2#usage-h').innerText()).toContain('This period: 2026-01 (2026-01-01 to 2026-01-31, UTC)');
 
-    const want = (await usageJson(['--config', configFile, '--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z', '--subscriber', 'alice01'])).get('alice01');
+    // The demo store holds RADIUS and NetFlow for alice01; her plan counts RADIUS first, so the page must too.
+    const want = (await usageJson(['--config', configFile, '--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z', '--subscriber', 'alice01', '--source', 'radius'])).get('alice01');
+    const both = (await usageJson(['--config', configFile, '--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z', '--subscriber', 'alice01'])).get('alice01');
+    expect(both!.bytesDown).toBe(2n * want!.bytesDown); // NetFlow saw the same bytes: summing sources would double them
     expect(want?.bytesDown).toBeGreaterThan(0n);
     expect(await dataValue('#total-down data')).toBe(want!.bytesDown);
     expect(await dataValue('#total-up data')).toBe(want!.bytesUp);
@@ -105,7 +108,7 @@ describe('portal in Chromium', () => {
     expect(days.map((d) => d.date)).toEqual(Array.from({ length: 20 }, (_, i) => `2026-01-${String(i + 1).padStart(2, '0')}`));
     expect(days.reduce((s, d) => s + BigInt(d.down), 0n)).toBe(want!.bytesDown);
     expect(days.reduce((s, d) => s + BigInt(d.up), 0n)).toBe(want!.bytesUp);
-    const daily = await usageJson(['--config', configFile, '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z', '--subscriber', 'alice01']);
+    const daily = await usageJson(['--config', configFile, '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z', '--subscriber', 'alice01', '--source', 'radius']);
     expect(BigInt(days[0]!.down)).toBe(daily.get('alice01')!.bytesDown);
 
     // Accessibility basics: charts are images with text alternatives, tables have captions and scoped headers.
