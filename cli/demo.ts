@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSpoolState } from '../collectors/pipeline/spool-state-reader.js';
 import { sendAccounting } from '../collectors/radius/client.js';
 import { parseRadclientInput } from '../collectors/radius/radclient-format.js';
 import { Ledger } from '../billing-export/ledger/ledger.js';
@@ -121,9 +122,11 @@ async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnTyp
     }
     for (const s of report.skipped) process.stderr.write(`${s.number}  ${s.customerId}  already invoiced for ${DEMO_PERIOD} (an earlier demo in this data dir)\n`);
     process.stderr.write(`billing run for ${DEMO_PERIOD}: ${report.finalized.length} invoice(s) finalized, ${report.skipped.length} already there\n`);
+    const spool = await readSpoolState(join(dataDir, 'spool'));
     const rec = await reconcile(store, catalog, {
       period: DEMO_PERIOD,
       invoiceOf: (id) => ledger.finalizedDocument(id, DEMO_PERIOD),
+      ...(spool ? { collectorState: spool.state } : {}),
     });
     writeFileSync(join(dataDir, 'reconcile.html'), reconcileHtml(rec));
     const flagged = flaggedFindings(rec);
