@@ -147,6 +147,17 @@ describe('SessionTable', () => {
     expect(apply(t.planSweep(T + 100_000)).changes).toEqual([{ scope: 'radius', key: sessionKey('nas1', 's1', 'alice@isp'), value: null }]);
   });
 
+  it('counts lower counters under the key of a session closed as stale as a new session reusing the id', () => {
+    const t = new SessionTable({ closedSessionRetention: 10_000, staleSessionTimeout: 5_000, unstoppedSessionRetention: 100_000 });
+    apply(t.planEvent('nas1', ev('interim', 0, 500n, 900n), T));
+    apply(t.planSweep(T + 5_000));
+    const reused = apply(t.planEvent('nas1', ev('interim', 3600, 10n, 20n, { sessionTime: 60 }), T + 60_000));
+    expect(reused.outcome).toBe('counted');
+    expect(reused.records.map((r) => [r.bytesUp, r.bytesDown, r.start])).toEqual([[10n, 20n, T + 3_540_000]]);
+    expect(t.get(sessionKey('nas1', 's1', 'alice@isp'))).toMatchObject({ generation: T + 3_540_000, bytesUp: '10', bytesDown: '20' });
+    expect(t.get(sessionKey('nas1', 's1', 'alice@isp'))?.closedAt).toBeUndefined();
+  });
+
   it('records leases from Start to Stop, and a changed address as a new lease', () => {
     const t = new SessionTable(opts);
     apply(t.planEvent('nas1', ev('start', 0, undefined, undefined, { leases: [{ kind: 'framed-ip', prefix: '100.64.0.2' }] }), T));

@@ -90,7 +90,10 @@ export class SessionTable {
     } else if (ev.status === 'interim' || ev.status === 'stop') {
       // A session first seen mid-way (its Start lost, or the collector started late) counts from zero; its start
       // is derived from Acct-Session-Time when the NAS sends it.
-      base = prev ?? fresh(nas, ev, ev.eventTime - (ev.sessionTime ?? 0) * 1000, now);
+      // NOTE: a session we closed as stale is over; lower counters under its key are a new session reusing the id
+      // whose Start was lost (a NAS that rebooted without Accounting-On), counted from zero, not a regression.
+      const reused = prev?.closeReason === 'stale' && ev.counters !== undefined && (ev.counters.bytesUp < BigInt(prev.bytesUp) || ev.counters.bytesDown < BigInt(prev.bytesDown));
+      base = prev && !reused ? prev : fresh(nas, ev, ev.eventTime - (ev.sessionTime ?? 0) * 1000, now);
     } else {
       throw new Error(`radius: planEvent got ${ev.status}; Accounting-On/Off go through planNasReset`);
     }
