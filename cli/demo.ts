@@ -85,8 +85,9 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
   if (customer && demo.config.portal) {
     const portal = demo.config.portal;
     const exp = Math.floor((Date.now() + portal.linkLifetime) / 1000);
-    process.stderr.write(`customer portal: run \`wispmeter portal --config ${configFile}\`, then open ${customer}'s usage page:\n`);
-    process.stderr.write(`http://${portal.listen}${customerLink(portal.secret, customer, exp)}\n`);
+    // The demo's usage is dated in DEMO_PERIOD: the link opens that period, not the current one (which is empty).
+    process.stderr.write(`customer portal: run \`wispmeter portal --config ${configFile}\`, then open ${customer}'s usage page for ${DEMO_PERIOD}:\n`);
+    process.stderr.write(`http://${portal.listen}${customerLink(portal.secret, customer, exp)}&period=${DEMO_PERIOD}\n`);
   }
 }
 
