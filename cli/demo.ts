@@ -1,4 +1,5 @@
 // `wispmeter demo`: the whole pipeline on loopback and the embedded store, fed the bundled RADIUS and NetFlow fixtures.
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sendIpfix } from '../collectors/netflow/exporter.js';
 import { parseFlowCsv } from '../collectors/netflow/flow-csv.js';
 import { UNATTRIBUTED } from '../collectors/netflow/usage-aggregator.js';
+import { readSpoolState } from '../collectors/pipeline/spool-state-reader.js';
 import { sendAccounting } from '../collectors/radius/client.js';
 import { parseRadclientInput } from '../collectors/radius/radclient-format.js';
 import { Ledger } from '../billing-export/ledger/ledger.js';
@@ -13,7 +15,8 @@ import { renderHtml, renderPdf, renderUbl } from '../billing-export/render/index
 import { runBilling } from '../billing-export/run/billing-run.js';
 import { loadCatalog } from '../config/catalog-load.js';
 import { loadConfig } from '../config/load.js';
-import { configSchema } from '../config/schema.js';
+import { configSchema, type Config } from '../config/schema.js';
+import { customerLink } from '../portal/link.js';
 import { formatMoney } from '../rating/money.js';
 import { flaggedFindings, reconcileHtml } from '../reconcile/format.js';
 import { reconcile } from '../reconcile/reconcile.js';
@@ -61,6 +64,7 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     netflow: { listen: ['127.0.0.1:0'], exporters: [{ name: 'demo-router', address: '127.0.0.1/32' }], classes: [{ name: 'zero-rated', prefixes: [DEMO_CDN] }] },
   });
   const logger = createLogger(config.log);
+  let demo: { config: Config; customers: string[] } | undefined;
   const pipeline = new Pipeline(config, logger);
   await pipeline.start();
   try {
@@ -103,11 +107,20 @@ export async function runDemo(flags: DemoFlags): Promise<void> {
     }
     checkExpected(fixtures, radius.rows);
     checkExpectedFlows(flowsFile, netflow.rows);
-    await billDemo(dataDir, store, logger);
+    demo = await billDemo(dataDir, store, logger);
   } finally {
     await store.close();
   }
-  process.stderr.write(`everything is in ${dataDir}: the spool, usage.sqlite, ledger.sqlite, invoices/, reconcile.html and wispmeter.yaml (try: wispmeter invoices list --config ${join(dataDir, 'wispmeter.yaml')})\n`);
+  const configFile = join(dataDir, 'wispmeter.yaml');
+  process.stderr.write(`everything is in ${dataDir}: the spool, usage.sqlite, ledger.sqlite, invoices/, reconcile.html and wispmeter.yaml (try: wispmeter invoices list --config ${configFile})\n`);
+  const customer = demo.customers[0];
+  if (customer && demo.config.portal) {
+    const portal = demo.config.portal;
+    const exp = Math.floor((Date.now() + portal.linkLifetime) / 1000);
+    // The demo's usage is dated in DEMO_PERIOD: the link opens that period, not the current one (which is empty).
+    process.stderr.write(`customer portal: run \`wispmeter portal --config ${configFile}\`, then open ${customer}'s usage page for ${DEMO_PERIOD}:\n`);
+    process.stderr.write(`http://${portal.listen}${customerLink(portal.secret, customer, exp)}&period=${DEMO_PERIOD}\n`);
+  }
 }
 
 /** Waits until the NetFlow collector has decoded `want` flows (its flows counter), or the time is up; returns the count. */
@@ -126,13 +139,15 @@ async function waitForFlows(pipeline: Pipeline, want: number, timeoutMs: number)
  * ledger beside the store, and each finalized invoice rendered as HTML, PDF and UBL under invoices/. It leaves a
  * config file naming all of it, so the other commands work on the demo's data afterwards.
  */
-async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnType<typeof createLogger>): Promise<void> {
+async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnType<typeof createLogger>): Promise<{ config: Config; customers: string[] }> {
   const demo = join(ROOT, 'fixtures/demo');
   const configFile = join(dataDir, 'wispmeter.yaml');
   writeFileSync(configFile, [
-    '# Written by `wispmeter demo`: its data dir, the demo catalog and seller.',
+    '# Written by `wispmeter demo`: its data dir, the demo catalog and seller, and the customer portal.',
     'dataDir: .',
     `catalog: { plans: ${JSON.stringify(join(demo, 'plans.yaml'))}, customers: ${JSON.stringify(join(demo, 'customers.yaml'))} }`,
+    // A demo in the same data dir keeps its portal secret, so the links it printed before keep working.
+    `portal: { secret: ${JSON.stringify(portalSecret(configFile))}, listen: "127.0.0.1:8080" }`,
     readFileSync(join(demo, 'billing.yaml'), 'utf8'),
   ].join('\n'));
   const config = loadConfig(configFile);
@@ -151,16 +166,32 @@ async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnTyp
     }
     for (const s of report.skipped) process.stderr.write(`${s.number}  ${s.customerId}  already invoiced for ${DEMO_PERIOD} (an earlier demo in this data dir)\n`);
     process.stderr.write(`billing run for ${DEMO_PERIOD}: ${report.finalized.length} invoice(s) finalized, ${report.skipped.length} already there\n`);
+    const spool = await readSpoolState(join(dataDir, 'spool'));
     const rec = await reconcile(store, catalog, {
       period: DEMO_PERIOD,
       invoiceOf: (id) => ledger.finalizedDocument(id, DEMO_PERIOD),
+      ...(spool ? { collectorState: spool.state } : {}),
     });
     writeFileSync(join(dataDir, 'reconcile.html'), reconcileHtml(rec));
     const flagged = flaggedFindings(rec);
     process.stderr.write(`reconciliation for ${DEMO_PERIOD}: ${rec.subscribers.length} subscriber(s) compared, ${flagged} finding(s) flagged → reconcile.html\n`);
+    return { config, customers: catalog.customers.map((c) => c.id) };
   } finally {
     ledger.close();
   }
+}
+
+/** The portal secret of an earlier demo's config in this data dir, or a new random one. */
+function portalSecret(configFile: string): string {
+  if (existsSync(configFile)) {
+    try {
+      const secret = loadConfig(configFile).portal?.secret;
+      if (secret) return secret;
+    } catch {
+      // An unreadable earlier config is replaced whole: a new secret just revokes the old demo links.
+    }
+  }
+  return randomBytes(24).toString('hex');
 }
 
 /**

@@ -85,10 +85,12 @@ commonOptions(
 commonOptions(
   program
     .command('reconcile')
-    .description('revenue assurance: per subscriber, RADIUS vs NetFlow vs SNMP/RouterOS; unclaimed and unattributed usage; idle subscriptions; invoices off the store'),
+    .description('revenue assurance: per subscriber, RADIUS vs NetFlow vs SNMP/RouterOS; unclaimed and unattributed usage (with the top addresses); idle subscriptions; RADIUS sessions never stopped; invoices off the store'),
 )
   .requiredOption('--period <yyyy-mm>', 'billing period, e.g. 2025-12 (each customer\'s own billing day and time zone)')
   .option('--threshold <percent>', 'flag subscribers whose sources deviate by more than this', '5')
+  .option('--stale-after <duration>', 'report a RADIUS session no Stop ended once it is silent this long (twice the NAS\'s interim interval)', '1h')
+  .option('--top-addresses <n>', 'how many addresses behind unattributed flows to list', '10')
   .option('--plans <file>', 'plans and taxes YAML (overrides catalog.plans)')
   .option('--customers <file>', 'customers YAML or CSV (overrides catalog.customers)')
   .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))

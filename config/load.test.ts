@@ -68,7 +68,7 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
   {
     name: 'misspelt key, with a suggestion',
     yaml: 'radius:\n  listen: ["127.0.0.1:1813"]\n  listne: ["127.0.0.1:1814"]\n',
-    want: [`${F}:3 radius.listne: unknown key, did you mean listen? (expected one of listen, clients, identity, duplicateWindow, closedSessionRetention, staleSessionTimeout)`],
+    want: [`${F}:3 radius.listne: unknown key, did you mean listen? (expected one of listen, clients, identity, duplicateWindow, closedSessionRetention, staleSessionTimeout, unstoppedSessionRetention)`],
   },
   {
     name: 'unknown top-level key',
@@ -261,6 +261,7 @@ describe('parseConfig: valid configs', () => {
         duplicateWindow: 30_000,
         closedSessionRetention: 86_400_000,
         staleSessionTimeout: 2 * 86_400_000,
+        unstoppedSessionRetention: 62 * 86_400_000,
       },
       stores: { embedded: { path: 'usage.sqlite' } },
     });

@@ -40,6 +40,11 @@ export const radiusSchema = z.strictObject({
   closedSessionRetention: duration.default(86_400_000),
   /** An open session with no packet for this long is closed (its NAS stopped sending interims). */
   staleSessionTimeout: duration.default(2 * 86_400_000),
+  /**
+   * How long a session closed as stale (no Stop and no Accounting-On/Off ever came for it) is remembered, so that
+   * `wispmeter reconcile` can report it as never stopped for a past month. At least closedSessionRetention.
+   */
+  unstoppedSessionRetention: duration.default(62 * 86_400_000),
 });
 
 export const spoolSchema = z.strictObject({

@@ -8,6 +8,7 @@ import { customerPeriod, rateCustomer, subscribersOf } from '../rating/rate.js';
 import { piecesOf } from '../rating/proration.js';
 import { ALL_SOURCES, type UsageSourceName } from '../rating/usage.js';
 import type { UsageStore } from '../store/usage-store.js';
+import { RADIUS_SCOPE, topUnattributedAddresses, UNATTRIBUTED_SCOPE, unstoppedSessions, type UnattributedAddresses, type UnstoppedSession } from './collector-evidence.js';
 
 /** Pseudo-subscribers the NetFlow collector keeps traffic under that belongs to no one (collectors/netflow). */
 export const PSEUDO_SUBSCRIBERS: readonly string[] = ['(unattributed)', '(internal)'];
@@ -41,6 +42,11 @@ export interface ReconcileReport {
   unattributed: { subscriber: string; bytes: Bytes }[];
   /** Finalized invoices whose usage fees counted other bytes than the store now holds for them. */
   invoiceMismatches: { number: string; customerId: string; billedBytes: bigint; storeBytes: bigint }[];
+  /** RADIUS sessions no Stop ended that went silent (collector-evidence.ts has the definition); with the customer claiming the subscriber. */
+  unstoppedSessions: (UnstoppedSession & { customerId?: string })[];
+  /** The addresses behind the unattributed flows; undefined when the NetFlow collector kept none for the period. */
+  unattributedAddresses?: UnattributedAddresses;
+  staleAfterMs: number;
   notes: string[];
 }
 
@@ -50,7 +56,17 @@ export interface ReconcileOptions {
   thresholdPct?: number;
   /** The finalized invoice of a customer for the period, when a ledger is there. */
   invoiceOf?: (customerId: string) => InvoiceDocument | undefined;
+  /** The collectors' spool state (readSpoolState), for unstopped sessions and unattributed addresses; not checked without. */
+  collectorState?: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+  /** A session silent this long is reported as never stopped (default 1 h: set it to twice the NAS's interim interval). */
+  staleAfterMs?: number;
+  /** How many unattributed addresses to list (default 10). */
+  topAddresses?: number;
+  /** The time of the report (default now): sessions are judged as of the period's end or now, whichever is earlier. */
+  now?: number;
 }
+
+export const DEFAULT_STALE_AFTER_MS = 3_600_000;
 
 const ZERO: Bytes = { down: 0n, up: 0n };
 const add = (a: Bytes, b: Bytes): Bytes => ({ down: a.down + b.down, up: a.up + b.up });
@@ -93,7 +109,8 @@ const countedBytes = (lines: readonly { evidence?: { bytesCounted: bigint } }[])
 export async function reconcile(store: UsageStore, catalog: Catalog, options: ReconcileOptions): Promise<ReconcileReport> {
   const threshold = options.thresholdPct ?? 5;
   const report: ReconcileReport = {
-    period: options.period, thresholdPct: threshold, subscribers: [], unknownUsage: [], usageWithoutService: [], idleSubscriptions: [], unattributed: [], invoiceMismatches: [], notes: [],
+    period: options.period, thresholdPct: threshold, subscribers: [], unknownUsage: [], usageWithoutService: [], idleSubscriptions: [], unattributed: [], invoiceMismatches: [],
+    unstoppedSessions: [], staleAfterMs: options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS, notes: [],
   };
   const customers = [...catalog.customers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   // Customers' periods differ by billing day and zone: one read per distinct period.
@@ -105,13 +122,13 @@ export async function reconcile(store: UsageStore, catalog: Catalog, options: Re
     return r;
   };
 
-  const claimed = new Set<string>();
+  const claimed = new Map<string, string>();
   for (const c of customers) {
     const period = customerPeriod(c, options.period);
     const usage = await read(period);
     let customerBytes = ZERO;
     for (const subscriber of subscribersOf(c)) {
-      claimed.add(subscriber);
+      if (!claimed.has(subscriber)) claimed.set(subscriber, c.id);
       const bySource = usage.get(subscriber);
       if (!bySource) continue;
       const dev = deviationPct(bySource);
@@ -139,9 +156,25 @@ export async function reconcile(store: UsageStore, catalog: Catalog, options: Re
     if (PSEUDO_SUBSCRIBERS.includes(subscriber)) report.unattributed.push({ subscriber, bytes });
     else if (!claimed.has(subscriber)) report.unknownUsage.push({ subscriber, bytes, sources: ALL_SOURCES.filter((s) => bySource[s]) });
   }
-  report.notes.push(
-    `Sources compared per identity over each customer's own period; unknown and unattributed usage over ${options.period} in UTC.`,
-    'RADIUS sessions never stopped and the top unattributed addresses are not reported yet (they need collector state this command does not read).',
-  );
+  report.notes.push(`Sources compared per identity over each customer's own period; unknown and unattributed usage, sessions and addresses over ${options.period} in UTC.`);
+
+  const state = options.collectorState;
+  if (!state) {
+    report.notes.push('No collector state was read (no spool in the data dir): RADIUS sessions never stopped and unattributed addresses are not checked.');
+    return report;
+  }
+  const asOf = Math.min(options.now ?? Date.now(), month.to);
+  for (const s of unstoppedSessions(state.get(RADIUS_SCOPE) ?? new Map(), month, asOf, report.staleAfterMs)) {
+    const customerId = claimed.get(s.subscriber);
+    report.unstoppedSessions.push(customerId === undefined ? s : { ...s, customerId });
+  }
+  const addresses = topUnattributedAddresses(state.get(UNATTRIBUTED_SCOPE) ?? new Map(), month, options.topAddresses ?? 10);
+  if (addresses.days > 0) {
+    report.unattributedAddresses = addresses;
+    report.notes.push(
+      `Unattributed addresses over the ${addresses.days} day(s) the NetFlow collector kept them for; a flow counts for both its ends, so an address's share is of all unattributed bytes and the shares add up to more than 100 %` +
+        (addresses.maxError > 0n ? `; a count may be short by up to ${addresses.maxError} bytes (more distinct addresses than the collector holds).` : '; the counts are exact.'),
+    );
+  }
   return report;
 }

@@ -92,10 +92,22 @@ describe('wispmeter CLI', () => {
     const list = await runCli(['invoices', 'list', '--config', join(data, 'wispmeter.yaml'), '--format', 'json']);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.match(/INV-2026-00000\d/g)?.length).toBe(5);
+    // It ends with a customer portal link that the config it left signs, the same one `portal link` prints.
+    const link = /^(http:\/\/127\.0\.0\.1:8080\/c\/D-1001\?exp=\d+&sig=[0-9a-f]{64}&period=2026-01)$/m.exec(r.stderr)?.[1];
+    expect(link, r.stderr).toBeDefined();
+    expect(r.stderr.trimEnd().endsWith(link!)).toBe(true);
+    const printed = await runCli(['portal', 'link', '--config', join(data, 'wispmeter.yaml'), '--customer', 'D-1001']);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout.replace(/exp=\d+&sig=\w+/, '')).toBe(link!.replace(/exp=\d+&sig=\w+&period=2026-01/, '') + '\n');
     const again = await runCli(['demo', '--data-dir', data]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/0 invoice\(s\) finalized, 5 already there/);
     expect(again.stderr).toMatch(/already exported into this data dir: not replayed/);
+    // A second demo keeps the portal secret: the first link still verifies.
+    const { checkLink } = await import('../portal/link.js');
+    const secret = /secret: "([0-9a-f]+)"/.exec(readFileSync(join(data, 'wispmeter.yaml'), 'utf8'))?.[1];
+    const url = new URL(link!);
+    expect(checkLink(secret!, 'D-1001', url.searchParams.get('exp'), url.searchParams.get('sig'), Date.now())).toMatchObject({ ok: true });
   });
 
   it('collect: a second daemon on the same data dir is refused, naming the process that holds it', async () => {

@@ -1,8 +1,11 @@
 // Every InfluxQL query of the Grafana dashboards, filled in as Grafana fills it, run against a real influxd that
-// `wispmeter collect` loaded from real radclient and softflowd traffic; the answers equal the traffic's own totals.
+// `wispmeter collect` loaded from real radclient and softflowd traffic and from its SNMP poller reading a real
+// snmpd; the answers equal the traffic's own totals and what snmpd served.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allPanels, type Dashboard, type DashboardPanel } from './grafana/dashboard-structure.js';
 import { intervalMs, renderQuery, type RenderRange, type Selection } from './grafana/render-influxql.js';
@@ -10,13 +13,28 @@ import { pcapTruth, radiusTruth, sumBy, type TruthRow } from './grafana/usage-tr
 import { makeCapture, replayWithSoftflowd } from './flows/softflowd.js';
 import { accountingLoad, writeRadclientFile } from './radius/accounting-load.js';
 import { runRadclient } from './radius/radclient.js';
-import { freePort } from './servers/free-port.js';
+import { freePort, freeUdpPort } from './servers/free-port.js';
 import { startInfluxd, type InfluxdServer } from './servers/influxd.js';
+import { startSnmpd, type Snmpd } from './snmpd.js';
 import { ROOT, startCollector, type CollectorProcess } from './wispmeter/collector-process.js';
 
 const SECRET = 'grafana-secret';
 const DAY_MS = 86_400_000;
 const ZERO_RATED = '198.51.100.';
+const COMMUNITY = 'radio-ro-5e1';
+/** The AP fixture's poll where ath0 is down, so every radio panel has something to show. */
+const AP_STEP = 8;
+/** Polled devices and their towers: two APs served by one snmpd on two ports, and one that never answers. */
+const RADIOS = [{ device: 'ap-north', tower: 'north' }, { device: 'ap-east', tower: 'east' }, { device: 'ap-dead', tower: 'east' }] as const;
+const execFileP = promisify(execFile);
+
+/** What snmpd served for the radio dashboard: per station (MAC) its gauges, per interface its oper status. */
+interface HealthTruth {
+  stations: Map<string, { signal: number; ccq: number; airmax: number; tx: number; rx: number }>;
+  interfaces: Map<string, number>;
+  /** When snmpd started (ms): no uptime can be longer than since then. */
+  startedAt: number;
+}
 
 interface Series {
   name: string;
@@ -40,6 +58,8 @@ describe('Grafana dashboards: every InfluxQL query against influxd loaded by wis
   let truth: TruthRow[];
   let range: RenderRange;
   let zeroRatedSubscriber: string;
+  let ap: Snmpd;
+  let health: HealthTruth;
   /** dashboard uid/panel id/refId of every target that answered with data in some scenario. */
   const answered = new Set<string>();
 
@@ -64,6 +84,19 @@ describe('Grafana dashboards: every InfluxQL query against influxd loaded by wis
     range = { from: new Date(today - 3 * DAY_MS), to: new Date(now + 60_000), maxDataPoints: 1000 };
 
     influx = await startInfluxd();
+    const startedAt = Date.now();
+    ap = await startSnmpd({
+      ports: [await freeUdpPort(), await freeUdpPort()],
+      communities: [COMMUNITY],
+      sysObjectID: '.1.3.6.1.4.1.41112.1.4',
+      hostIfMib: false,
+      hostResources: false,
+      fixture: { walkFile: join(ROOT, 'fixtures/snmp/ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
+    });
+    // One fixed step: counters never move, so the poller bills nothing and the usage totals above stay the truth.
+    ap.setStep(AP_STEP);
+    health = { ...(await servedHealth(ap.port)), startedAt };
+    const deadPort = await freeUdpPort();
     const netflowPort = await freePort();
     collector = await startCollector({
       dir,
@@ -83,6 +116,14 @@ netflow:
   static:
 ${addresses.map((a) => `    - { prefix: ${a}/32, subscriber: ${staticName(a)} }`).join('\n')}
   classes: [{ name: zero-rated, prefixes: [${ZERO_RATED}0/24] }]
+snmp:
+  interval: 2s
+  timeout: 1s
+  retries: 0
+  targets:
+    - { name: ap-north, tower: north, version: 2c, address: 127.0.0.1, port: ${ap.ports[0]}, community: ${COMMUNITY} }
+    - { name: ap-east, tower: east, version: 2c, address: 127.0.0.1, port: ${ap.ports[1]}, community: ${COMMUNITY} }
+    - { name: ap-dead, tower: east, version: 2c, address: 127.0.0.1, port: ${deadPort}, community: ${COMMUNITY}, timeout: 200ms }
 stores:
   influx: { version: 1, url: "${influx.url}", database: ${influx.database}, batchSize: 500 }
 `,
@@ -102,6 +143,14 @@ stores:
     }
     expect(stored, 'bytes in influxd vs the traffic').toBe(all);
     await collector.waitCaughtUp();
+    // device_health is written best effort on a 5 s timer: wait for two polls of every station and device.
+    for (const deadline = Date.now() + 60_000; ; await new Promise((r) => setTimeout(r, 500))) {
+      const polls = await influxql('SELECT count("signal_dbm") FROM "device_health" GROUP BY "device"');
+      const dead = await influxql('SELECT count("up") FROM "device_health" WHERE "device" = \'ap-dead\'');
+      const done = ['ap-north', 'ap-east'].every((d) => Number(polls.find((x) => x.tags?.device === d)?.values[0]?.[1] ?? 0) >= 2 * health.stations.size) && dead.length > 0;
+      if (done) break;
+      if (Date.now() > deadline) throw new Error(`device_health did not arrive: ${JSON.stringify(polls)}\n${collector.proc.output()}`);
+    }
 
     const zr = sumBy(truth.filter((r) => r.class === 'zero-rated'), (r) => r.subscriber);
     zeroRatedSubscriber = [...zr].sort(([, a], [, b]) => Number(b.down + b.up - a.down - a.up))[0]![0];
@@ -109,6 +158,7 @@ stores:
 
   afterAll(async () => {
     await collector?.proc.stop();
+    await ap?.dispose();
     await influx?.dispose();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -121,11 +171,12 @@ stores:
     return body.results?.flatMap((r) => r.series ?? []) ?? [];
   }
 
-  /** Values of a query variable: what Grafana lists in its drop-down. */
-  async function variableOptions(d: Dashboard): Promise<Record<string, string[]>> {
+  /** Values of a query variable: what Grafana lists in its drop-down (a query using an earlier variable filled in from `sel`). */
+  async function variableOptions(d: Dashboard, sel: Selection = {}): Promise<Record<string, string[]>> {
     const out: Record<string, string[]> = {};
     for (const v of d.templating.list) {
-      if (v.type === 'query') out[v.name] = (await influxql(v.query!)).flatMap((s) => s.values.map((row) => String(row[1])));
+      const query = v.query?.includes('$') ? renderQuery(v.query, { range, variables: d.templating.list, selection: sel, options: out }) : v.query;
+      if (v.type === 'query') out[v.name] = (await influxql(query!)).flatMap((s) => s.values.map((row) => String(row[1])));
       if (v.type === 'custom') out[v.name] = v.query!.split(',').map((s) => s.trim());
     }
     return out;
@@ -137,6 +188,11 @@ stores:
     expect(sub.device!.sort()).toEqual(['edge-1', 'tower-1', 'tower-2']);
     const net = await variableOptions(dashboards.get('wispmeter-network')!);
     expect(net.device!.sort()).toEqual(['edge-1', 'tower-1', 'tower-2']);
+    const radio = dashboards.get('wispmeter-radio')!;
+    const all = await variableOptions(radio, { tower: ['$__all'] });
+    expect(all.tower!.sort()).toEqual(['east', 'north']);
+    expect(all.device!.sort()).toEqual(['ap-dead', 'ap-east', 'ap-north']);
+    expect((await variableOptions(radio, { tower: ['east'] })).device!.sort()).toEqual(['ap-dead', 'ap-east']);
   });
 
   /** The truth rows a selection keeps: the dashboards filter by subscriber, device and source. */
@@ -158,14 +214,20 @@ stores:
     { dashboard: 'wispmeter-network', name: 'all devices (every option), all sources (allValue)', selection: () => ({ device: ['$__all'], source: ['$__all'] }) },
     { dashboard: 'wispmeter-network', name: 'one NAS, RADIUS only', selection: () => ({ device: ['tower-2'], source: ['radius'] }) },
     { dashboard: 'wispmeter-network', name: 'a NAS and an exporter', selection: () => ({ device: ['tower-1', 'edge-1'], source: ['$__all'] }) },
+    { dashboard: 'wispmeter-radio', name: 'every tower and device', selection: () => ({ tower: ['$__all'], device: ['$__all'] }) },
+    { dashboard: 'wispmeter-radio', name: 'one tower (an AP that answers, one that does not)', selection: () => ({ tower: ['east'], device: ['$__all'] }) },
+    { dashboard: 'wispmeter-radio', name: 'one AP out of all towers', selection: () => ({ tower: ['$__all'], device: ['ap-north'] }) },
+    { dashboard: 'wispmeter-radio', name: 'only the device that never answers', selection: () => ({ tower: ['east'], device: ['ap-dead'] }) },
   ];
 
   it.each(scenarios)('$dashboard, $name: every panel equals the traffic', async ({ dashboard, selection }) => {
     const d = dashboards.get(dashboard)!;
     const sel = selection();
-    const options = await variableOptions(d);
-    const rows = selected(sel);
-    expect(rows.length).toBeGreaterThan(0);
+    const options = await variableOptions(d, sel);
+    const radio = d.uid === 'wispmeter-radio';
+    const rows = radio ? [] : selected(sel);
+    if (!radio) expect(rows.length).toBeGreaterThan(0);
+    const devices = radio ? RADIOS.filter((r) => pickedIn(sel.tower!, r.tower, options.tower!) && pickedIn(sel.device!, r.device, options.device!)) : [];
     for (const panel of influxPanels(d)) {
       const check = CHECKS[`${d.uid}/${panel.id}`];
       if (!check) throw new Error(`${d.uid} panel ${panel.id} "${panel.title}" has no check in this test: add one`);
@@ -174,7 +236,7 @@ stores:
         const series = await influxql(q);
         if (series.length > 0) answered.add(`${d.uid}/${panel.id}/${t.refId}`);
         try {
-          check(series, { rows, sel, intervalMs: intervalMs(range, panel.interval), panel });
+          check(series, { rows, sel, intervalMs: intervalMs(range, panel.interval), panel, health, devices });
         } catch (err) {
           throw new Error(`${d.uid} panel ${panel.id} "${panel.title}"\n${q}\n${(err as Error).message}`, { cause: err });
         }
@@ -194,6 +256,36 @@ interface CheckContext {
   sel: Selection;
   intervalMs: number;
   panel: DashboardPanel;
+  health: HealthTruth;
+  /** The radio dashboard's selected devices (tower and device both picked). */
+  devices: readonly (typeof RADIOS)[number][];
+}
+
+/** Whether a variable's pick (one value, several or All) takes `value`. */
+function pickedIn(picked: string | string[], value: string, options: readonly string[]): boolean {
+  const list = Array.isArray(picked) ? picked : [picked];
+  return list.includes('$__all') ? options.includes(value) : list.includes(value);
+}
+
+/** The AP fixture as snmpd serves it now, read with the real snmpwalk: station gauges by MAC, ifOperStatus by ifName. */
+async function servedHealth(port: number): Promise<Omit<HealthTruth, 'startedAt'>> {
+  const walk = async (oid: string) => {
+    const { stdout } = await execFileP('snmpwalk', ['-v2c', '-c', COMMUNITY, '-On', '-Oq', '-Ot', '-t', '3', `127.0.0.1:${port}`, oid], { env: { ...process.env, MIBS: '' } });
+    return new Map(stdout.trim().split('\n').filter(Boolean).map((l) => {
+      const at = l.indexOf(' ');
+      return [l.slice(oid.length + 1, at), l.slice(at + 1).replace(/^"|"$/g, '')] as const;
+    }));
+  };
+  const col = (n: number) => walk(`.1.3.6.1.4.1.41112.1.4.7.1.${n}`);
+  const [signal, ccq, airmax, txBytes, tx, rx] = await Promise.all([col(3), col(6), col(9), col(13), col(17), col(18)]);
+  const stations = new Map<string, { signal: number; ccq: number; airmax: number; tx: number; rx: number }>();
+  // Index radio.m1…m6; a row without counters is skipped by the poller (no health either).
+  for (const idx of txBytes.keys()) {
+    const mac = idx.split('.').slice(1).map((n) => Number(n).toString(16).padStart(2, '0')).join(':');
+    stations.set(mac, { signal: Number(signal.get(idx)), ccq: Number(ccq.get(idx)), airmax: Number(airmax.get(idx)), tx: Number(tx.get(idx)), rx: Number(rx.get(idx)) });
+  }
+  const [names, oper] = await Promise.all([walk('.1.3.6.1.2.1.31.1.1.1.1'), walk('.1.3.6.1.2.1.2.2.1.8')]);
+  return { stations, interfaces: new Map([...oper].map(([i, v]) => [names.get(i)!, Number(v)])) };
 }
 
 /** The one value of a query without GROUP BY; no series at all means nothing matched (0). */
@@ -225,6 +317,26 @@ function checkDaily(series: Series[], rows: TruthRow[], seriesKey: (s: Series) =
     if (v !== 0n) got.set(`${seriesKey(s)}@${row[0]}`, v);
   }
   expect(Object.fromEntries(got)).toEqual(Object.fromEntries([...expected].map(([k, t]) => [k, want(t)]).filter(([, v]) => v !== 0n)));
+}
+
+type Station = HealthTruth['stations'] extends Map<string, infer V> ? V : never;
+const live = (devices: CheckContext['devices']) => devices.filter((d) => d.device !== 'ap-dead');
+
+/** Series grouped by device and station equal, point by point, the gauge snmpd served for that station. */
+function checkStations(series: Series[], { devices, health }: CheckContext, gauge: (s: Station) => number): void {
+  const want = live(devices).flatMap((d) => [...health.stations.keys()].map((mac) => `${d.device}|${mac}`)).sort();
+  expect(series.map((x) => `${x.tags!.device}|${x.tags!.entity}`).sort()).toEqual(want);
+  for (const x of series) {
+    const values = x.values.map((row) => row[1]).filter((v) => v !== null);
+    expect(values.length).toBeGreaterThan(0);
+    expect(new Set(values)).toEqual(new Set([gauge(health.stations.get(x.tags!.entity!)!)]));
+  }
+}
+
+/** A stat over the selected APs' stations: no series at all when no AP that answers is selected. */
+function checkStationStat(series: Series[], ctx: CheckContext, gauge: (s: Station) => number): void {
+  if (live(ctx.devices).length === 0) return void expect(series).toEqual([]);
+  expect(single(series)).toBe(Math.min(...[...ctx.health.stations.values()].map(gauge)));
 }
 
 const CHECKS: Record<string, (series: Series[], ctx: CheckContext) => void> = {
@@ -278,5 +390,44 @@ const CHECKS: Record<string, (series: Series[], ctx: CheckContext) => void> = {
   'wispmeter-network/8': (s, { rows }) => {
     const got = Object.fromEntries(s.map((x) => [x.tags!.class!, Number(x.values[0]![1])]));
     expect(got).toEqual(Object.fromEntries([...sumBy(rows, (r) => r.class)].map(([k, t]) => [k, num(t.down + t.up)])));
+  },
+  // Radio health: what snmpd served, per selected tower and device
+  'wispmeter-radio/1': (s, { devices }) => expect(single(s)).toBe(live(devices).length),
+  'wispmeter-radio/2': (s, { devices }) => expect(single(s)).toBe(devices.length - live(devices).length),
+  'wispmeter-radio/3': (s, ctx) => checkStationStat(s, ctx, (x) => x.signal),
+  'wispmeter-radio/4': (s, ctx) => checkStationStat(s, ctx, (x) => x.ccq),
+  'wispmeter-radio/5': (s, { devices, health }) => {
+    const got = Object.fromEntries(s.map((x) => [`${x.tags!.tower}|${x.tags!.device}|${x.tags!.entity}`, x.values[0]!.slice(1)]));
+    expect(s.every((x) => x.columns.join() === 'time,signal,ccq,airmax,tx_kbps,rx_kbps')).toBe(true);
+    expect(got).toEqual(Object.fromEntries(live(devices).flatMap((d) => [...health.stations].map(([mac, t]) => [`${d.tower}|${d.device}|${mac}`, [t.signal, t.ccq, t.airmax, t.tx, t.rx]]))));
+  },
+  'wispmeter-radio/6': (s, ctx) => checkStations(s, ctx, (x) => x.signal),
+  'wispmeter-radio/7': (s, ctx) => checkStations(s, ctx, (x) => x.ccq),
+  'wispmeter-radio/8': (s, ctx) => checkStations(s, ctx, (x) => x.airmax),
+  'wispmeter-radio/9': (s, ctx) => checkStations(s, ctx, (x) => x.tx),
+  'wispmeter-radio/10': (s, { devices, health }) => {
+    expect(s.map((x) => `${x.tags!.tower}|${x.tags!.device}`).sort()).toEqual(devices.map((d) => `${d.tower}|${d.device}`).sort());
+    const maxUptime = (Date.now() - health.startedAt) / 1000 + 1;
+    for (const x of s) {
+      const [up, uptime, pollMs] = x.values[0]!.slice(1);
+      if (x.tags!.device === 'ap-dead') {
+        expect([up, uptime, pollMs]).toEqual([0, null, null]);
+      } else {
+        expect(up).toBe(1);
+        expect(Number(uptime)).toBeGreaterThan(0);
+        expect(Number(uptime)).toBeLessThanOrEqual(maxUptime);
+        expect(Number(pollMs)).toBeGreaterThanOrEqual(0);
+      }
+    }
+  },
+  'wispmeter-radio/11': (s, { devices, health }) => {
+    const down = [...health.interfaces].filter(([, status]) => status !== 1).map(([name]) => name);
+    expect(down.length).toBeGreaterThan(0);
+    const got = s.map((x) => `${x.tags!.tower}|${x.tags!.device}|${x.tags!.entity}=${x.values.map((row) => row[1]).join()}`).sort();
+    expect(got).toEqual(live(devices).flatMap((d) => down.map((i) => `${d.tower}|${d.device}|${i}=0`)).sort());
+  },
+  'wispmeter-radio/12': (s, { devices }) => {
+    expect(s.map((x) => x.tags!.device).sort()).toEqual(live(devices).map((d) => d.device).sort());
+    for (const x of s) expect(x.values.every((row) => row[1] === null || Number(row[1]) >= 0)).toBe(true);
   },
 };

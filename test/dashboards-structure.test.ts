@@ -12,8 +12,8 @@ const load = (f: string) => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Da
 const dataSources = provisionedDataSources(join(DIR, 'provisioning', 'datasources'));
 
 describe('dashboards/', () => {
-  it('has the usage dashboards and provisions an InfluxDB data source for them', () => {
-    expect(files).toEqual(expect.arrayContaining(['wispmeter-network.json', 'wispmeter-subscriber.json']));
+  it('has the usage and radio-health dashboards and provisions an InfluxDB data source for them', () => {
+    expect(files).toEqual(expect.arrayContaining(['wispmeter-network.json', 'wispmeter-subscriber.json', 'wispmeter-radio.json']));
     expect(dataSources.get('wispmeter-influx')?.type).toBe('influxdb');
   });
 

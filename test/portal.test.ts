@@ -1,7 +1,7 @@
 // The customer portal end to end: demo data billed by `wispmeter demo`, the portal serving it, real headless Chromium reading it.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -39,7 +39,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install the Debian package chromium (apt-get install chromium; scripts/test.sh does)`);
   const demo = await runCli(['demo', '--data-dir', dir], 120_000);
   if (demo.code !== 0) throw new Error(`wispmeter demo exited ${demo.code}: ${demo.stderr}`);
-  appendFileSync(configFile, `\nportal:\n  secret: "${secret}"\n  listen: 127.0.0.1:0\n`);
+  // The demo's config has a portal of its own (its printed link); this test signs with its own secret on a free port.
+  const demoConfig = readFileSync(configFile, 'utf8');
+  if (!/^portal: .*$/m.test(demoConfig)) throw new Error(`the demo's config has no portal line:\n${demoConfig}`);
+  writeFileSync(configFile, demoConfig.replace(/^portal: .*$/m, `portal: { secret: "${secret}", listen: "127.0.0.1:0" }`));
 
   const list = await runCli(['invoices', 'list', '--config', configFile, '--format', 'json']);
   if (list.code !== 0) throw new Error(`wispmeter invoices list exited ${list.code}: ${list.stderr}`);

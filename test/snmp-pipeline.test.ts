@@ -223,7 +223,7 @@ snmp:
     const latency = await influxQuery(`SELECT count(poll_latency_ms) FROM device_health WHERE entity = 'device' GROUP BY device`);
     expect(latency).toContain('"device":"ccr-v3"');
     const tags = await influxQuery('SHOW TAG KEYS FROM device_health');
-    expect(tags.match(/"values":\[(.*?)\]\}/)?.[1]).toBe('["device"],["entity"],["profile"]');
+    expect(tags.match(/"values":\[(.*?)\]\}/)?.[1]).toBe('["device"],["entity"],["profile"],["tower"]');
   });
 
   it('logs a wrong community or user clearly, once per reason however often it fails, and never a secret', () => {

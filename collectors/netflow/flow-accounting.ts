@@ -25,6 +25,8 @@ export interface FlowAccountingDeps {
   classifier: TrafficClassifier;
   totals: TotalCounters;
   aggregator: UsageAggregator;
+  /** Told of each unattributed flow, to keep its addresses (unattributed-addresses.ts). */
+  unattributed?: { add(src: FlowRecord['srcAddr'], dst: FlowRecord['dstAddr'], octets: FlowCount, at: number): void };
 }
 
 export class FlowAccounting {
@@ -66,6 +68,7 @@ export class FlowAccounting {
       kind = 'unattributed';
       subscriber = UNATTRIBUTED;
       cls = this.deps.classifier.classify(flow.dstAddr);
+      this.deps.unattributed?.add(flow.srcAddr, flow.dstAddr, sampled, flow.end);
     }
     let totals = this.octets.get(cls);
     if (!totals) this.octets.set(cls, (totals = { subscriber: 0, internal: 0, unattributed: 0 }));

@@ -18,6 +18,7 @@ import { createNetflowMetrics, NO_VERSION, type DropReason, type ExporterTraffic
 import { PrefixTable } from './prefix-table.js';
 import { TotalCounters } from './total-counters.js';
 import { TrafficClassifier } from './traffic-class.js';
+import { UNATTRIBUTED_SCOPE, UnattributedAddresses } from './unattributed-addresses.js';
 import { UsageAggregator } from './usage-aggregator.js';
 
 /** Spool state scope and key under which the template cache survives restarts. */
@@ -48,6 +49,7 @@ interface Running {
   decoder: FlowDecoder;
   accounting: FlowAccounting;
   aggregator: UsageAggregator;
+  unattributed: UnattributedAddresses;
   exporters: PrefixTable<ExporterInfo>;
   subscribers: SubscriberMap;
   /** The leaseVersion `subscribers` was built at. */
@@ -86,13 +88,15 @@ export class NetflowCollector {
     const exporters = new PrefixTable<ExporterInfo>();
     for (const e of config.exporters) exporters.add(e.address, e.samplingInterval === undefined ? { name: e.name } : { name: e.name, samplingInterval: e.samplingInterval });
     const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
+    const unattributed = new UnattributedAddresses();
+    unattributed.restore(this.opts.spool.state(UNATTRIBUTED_SCOPE));
     const sockets = await bindUdp(config.listen, { component: 'netflow', receiveBuffer: config.receiveBuffer, warnWhenCapped: true, log });
     const ports = sockets.map((s) => s.address().port);
     const r: Running = {
-      log, decoder, aggregator, exporters,
+      log, decoder, aggregator, unattributed, exporters,
       subscribers: this.buildSubscribers(),
       leaseVersion: this.opts.leaseVersion?.() ?? 0,
-      accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator }),
+      accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator, unattributed }),
       metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports, traffic: r.traffic, octets: r.accounting.octets }), config.exporters.map((e) => e.name)),
       traffic: new Map(),
       drops: new DropLog<DropReason | DecodeErrorReason>(log, 'netflow drop', 10_000, () => this.now()),
@@ -197,6 +201,7 @@ export class NetflowCollector {
     const snapshot = r.decoder.snapshot();
     const text = JSON.stringify(snapshot);
     const state: StateChange[] = text === r.persistedTemplates ? [] : [{ scope: STATE_SCOPE, key: TEMPLATES_KEY, value: snapshot }];
+    state.push(...r.unattributed.changes(now, all));
     if (!records.length && !state.length) return;
     try {
       await this.opts.spool.append({ records, state });

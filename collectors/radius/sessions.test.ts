@@ -135,6 +135,29 @@ describe('SessionTable', () => {
     expect(t.get(sessionKey('nas1', 's1', 'alice@isp'))).toBeUndefined();
   });
 
+  it('keeps a session it closed as stale (the NAS never stopped it) for unstoppedSessionRetention, for reconcile', () => {
+    const t = new SessionTable({ closedSessionRetention: 10_000, staleSessionTimeout: 5_000, unstoppedSessionRetention: 100_000 });
+    apply(t.planEvent('nas1', ev('interim', 0, 1n, 1n), T));
+    apply(t.planEvent('nas1', ev('interim', 0, 1n, 1n, { sessionId: 's2' }), T));
+    apply(t.planEvent('nas1', ev('stop', 1, 1n, 1n, { sessionId: 's2' }), T));
+    expect(apply(t.planSweep(T + 5_000)).changes[0]?.value).toMatchObject({ closeReason: 'stale' });
+    // The stopped one goes after closedSessionRetention; the unstopped one stays.
+    expect(apply(t.planSweep(T + 50_000)).changes).toEqual([{ scope: 'radius', key: sessionKey('nas1', 's2', 'alice@isp'), value: null }]);
+    expect(t.get(sessionKey('nas1', 's1', 'alice@isp'))?.closeReason).toBe('stale');
+    expect(apply(t.planSweep(T + 100_000)).changes).toEqual([{ scope: 'radius', key: sessionKey('nas1', 's1', 'alice@isp'), value: null }]);
+  });
+
+  it('counts lower counters under the key of a session closed as stale as a new session reusing the id', () => {
+    const t = new SessionTable({ closedSessionRetention: 10_000, staleSessionTimeout: 5_000, unstoppedSessionRetention: 100_000 });
+    apply(t.planEvent('nas1', ev('interim', 0, 500n, 900n), T));
+    apply(t.planSweep(T + 5_000));
+    const reused = apply(t.planEvent('nas1', ev('interim', 3600, 10n, 20n, { sessionTime: 60 }), T + 60_000));
+    expect(reused.outcome).toBe('counted');
+    expect(reused.records.map((r) => [r.bytesUp, r.bytesDown, r.start])).toEqual([[10n, 20n, T + 3_540_000]]);
+    expect(t.get(sessionKey('nas1', 's1', 'alice@isp'))).toMatchObject({ generation: T + 3_540_000, bytesUp: '10', bytesDown: '20' });
+    expect(t.get(sessionKey('nas1', 's1', 'alice@isp'))?.closedAt).toBeUndefined();
+  });
+
   it('records leases from Start to Stop, and a changed address as a new lease', () => {
     const t = new SessionTable(opts);
     apply(t.planEvent('nas1', ev('start', 0, undefined, undefined, { leases: [{ kind: 'framed-ip', prefix: '100.64.0.2' }] }), T));

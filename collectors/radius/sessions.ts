@@ -38,6 +38,8 @@ export interface SessionTableOptions {
   closedSessionRetention: number;
   /** Open sessions with no packet for this long are closed. */
   staleSessionTimeout: number;
+  /** Sessions closed as stale are kept this long after their last packet (reconcile reports them); default closedSessionRetention. */
+  unstoppedSessionRetention?: number;
 }
 
 export class SessionTable {
@@ -88,7 +90,10 @@ export class SessionTable {
     } else if (ev.status === 'interim' || ev.status === 'stop') {
       // A session first seen mid-way (its Start lost, or the collector started late) counts from zero; its start
       // is derived from Acct-Session-Time when the NAS sends it.
-      base = prev ?? fresh(nas, ev, ev.eventTime - (ev.sessionTime ?? 0) * 1000, now);
+      // NOTE: a session we closed as stale is over; lower counters under its key are a new session reusing the id
+      // whose Start was lost (a NAS that rebooted without Accounting-On), counted from zero, not a regression.
+      const reused = prev?.closeReason === 'stale' && ev.counters !== undefined && (ev.counters.bytesUp < BigInt(prev.bytesUp) || ev.counters.bytesDown < BigInt(prev.bytesDown));
+      base = prev && !reused ? prev : fresh(nas, ev, ev.eventTime - (ev.sessionTime ?? 0) * 1000, now);
     } else {
       throw new Error(`radius: planEvent got ${ev.status}; Accounting-On/Off go through planNasReset`);
     }
@@ -162,19 +167,28 @@ export class SessionTable {
         const next: SessionState = { ...s, leases: s.leases.map((l) => ({ ...l })) };
         close(next, 'stale', s.lastEventAt);
         updates.push([key, next]);
-      } else if (s.closedAt !== undefined && idle >= this.opts.closedSessionRetention) {
+      } else if (s.closedAt !== undefined && idle >= this.retentionOf(s)) {
         updates.push([key, null]);
       }
     }
     return { ...this.plan(updates.length ? 'closed' : 'nothing', [], updates, undefined), keys: updates.map(([k]) => k) };
   }
 
-  /** Current and recently closed leases (closed sessions are kept for closedSessionRetention). */
+  /**
+   * NOTE: a session the NAS never ended (closed by us as stale) is evidence of lost accounting or a crashed NAS;
+   * it outlives the retry window so that `wispmeter reconcile` can still list it when the month is checked.
+   */
+  private retentionOf(s: SessionState): number {
+    const closed = this.opts.closedSessionRetention;
+    return s.closeReason === 'stale' ? Math.max(closed, this.opts.unstoppedSessionRetention ?? closed) : closed;
+  }
+
   /** Bumped whenever a commit changes any session's leases, so a reader can rebuild its address map only then. */
   get leaseVersion(): number {
     return this.leaseChanges;
   }
 
+  /** Current and recently closed leases (closed sessions are kept for closedSessionRetention). */
   leases(): Lease[] {
     const out: Lease[] = [];
     for (const s of this.sessions.values()) {

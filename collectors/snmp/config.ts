@@ -54,6 +54,8 @@ const profileList = z.array(z.enum(['auto', ...PROFILE_IDS])).min(1);
 const targetCommon = {
   /** Name of the device: the `device` of its usage records. Unique. */
   name: z.string().min(1),
+  /** The tower or site the device stands on: the `tower` tag of its device_health points, for the radio dashboard. */
+  tower: z.string().min(1).optional(),
   /** Host name or IP address of the agent. */
   address: z.string().min(1),
   /** UDP port of the agent. */

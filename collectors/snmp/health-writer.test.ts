@@ -8,7 +8,9 @@ import { createSnmpMetrics } from './metrics.js';
 describe('healthLine', () => {
   it('writes tags escaped, fields as floats and the poll time in ns', () => {
     expect(healthLine({ device: 'tower 1', profile: 'airmax-station', entity: '04:18:d6:aa:bb:cc', fields: { signal_dbm: -63, ccq_percent: 91 }, at: 1_767_225_600_000 }))
-      .toBe('device_health,device=tower\\ 1,entity=04:18:d6:aa:bb:cc,profile=airmax-station signal_dbm=-63,ccq_percent=91 1767225600000000000');
+      .toBe('device_health,device=tower\\ 1,entity=04:18:d6:aa:bb:cc,profile=airmax-station,tower=- signal_dbm=-63,ccq_percent=91 1767225600000000000');
+    expect(healthLine({ device: 'ap1', profile: 'device', entity: 'device', tower: 'north hill', fields: { up: 1, uptime_s: 12.34 }, at: 1 }))
+      .toBe('device_health,device=ap1,entity=device,profile=device,tower=north\\ hill up=1,uptime_s=12.34 1000000');
     expect(healthLine({ device: 'd', profile: 'device', entity: 'device', fields: { x: Number.NaN }, at: 0 })).toBeUndefined();
   });
 });

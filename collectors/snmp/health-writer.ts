@@ -1,9 +1,9 @@
-// Device health gauges (signal, CCQ, capacity, oper status, poll latency) to Influx, best effort, measurement device_health.
+// Device health gauges (signal, CCQ, capacity, oper status, uptime, poll latency) to Influx, best effort, measurement device_health.
 //
 // Not usage: nothing is billed from these, so they skip the spool. Points wait in a bounded queue and are written
 // in batches on a timer; when Influx is down or the queue is full they are dropped and counted, never retried
 // forever. Tags are bounded by the inventory: device (a configured target), profile (a closed set) and entity
-// (an interface, queue or station of that device, or "device").
+// (an interface, queue or station of that device, or "device") and tower (the target's, or "-").
 import type { Logger } from 'pino';
 import type { LineWriter } from '../../store/influx/v1-write.js';
 import { escapeMeasurement, escapeTag } from '../../store/influx/line-protocol.js';
@@ -16,6 +16,8 @@ export interface HealthPoint {
   /** The profile the entity belongs to, or "device" for per-target fields (poll latency, up). */
   profile: string;
   entity: string;
+  /** The target's tower (config `tower`); "-" when it has none. */
+  tower?: string;
   /** Field → value; written as floats so a field never changes type between points. */
   fields: Record<string, number>;
   /** Time of the poll, ms since the epoch. */
@@ -28,7 +30,7 @@ export function healthLine(p: HealthPoint): string | undefined {
     .filter(([, v]) => Number.isFinite(v))
     .map(([k, v]) => `${escapeTag(k)}=${v}`);
   if (fields.length === 0) return undefined;
-  return `${escapeMeasurement(HEALTH_MEASUREMENT)},device=${escapeTag(p.device)},entity=${escapeTag(p.entity || '-')},profile=${escapeTag(p.profile)} ${fields.join(',')} ${BigInt(p.at) * 1_000_000n}`;
+  return `${escapeMeasurement(HEALTH_MEASUREMENT)},device=${escapeTag(p.device)},entity=${escapeTag(p.entity || '-')},profile=${escapeTag(p.profile)},tower=${escapeTag(p.tower || '-')} ${fields.join(',')} ${BigInt(p.at) * 1_000_000n}`;
 }
 
 export interface HealthWriterOptions {

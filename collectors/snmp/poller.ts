@@ -230,7 +230,7 @@ export class SnmpPoller {
     if (e.reason === 'malformed') m.malformed.inc({ target: name, reason: 'answer' });
     m.up.set({ target: name }, 0);
     this.errors!.report(name, e);
-    this.health?.add([{ device: name, profile: 'device', entity: 'device', fields: { up: 0 }, at }]);
+    this.health?.add([{ device: name, profile: 'device', entity: 'device', tower: this.targets.get(name)?.config.tower, fields: { up: 0 }, at }]);
   }
 
   /** One successful poll: readings → usage → one spool append (records and readings together). Returns the record count. */
@@ -251,7 +251,7 @@ export class SnmpPoller {
       m.rows.set({ target: name, profile: id }, read.rows.length);
       for (const row of read.rows) {
         readings.push({ profile: id, row, subscriber: t.matchers[id].subscriberOf(row.subscriberKey) });
-        if (Object.keys(row.health).length) health.push({ device: name, profile: id, entity: row.label, fields: row.health, at });
+        if (Object.keys(row.health).length) health.push({ device: name, profile: id, entity: row.label, tower: t.config.tower, fields: row.health, at });
       }
       this.deviceGauges(name, id, read.rows);
     }
@@ -278,7 +278,8 @@ export class SnmpPoller {
       // prom-client counters are doubles: exact to 2^53 octets, ample for a metric (usage itself stays bigint).
       if (u?.bytes) m.unmappedOctets.inc({ target: name, profile: id }, Number(u.bytes));
     }
-    health.push({ device: name, profile: 'device', entity: 'device', fields: { up: 1, poll_latency_ms: this.now() - at }, at });
+    // uptime_s: the uptime the counters' reset detection uses (hrSystemUptime where the agent has it), in seconds.
+    health.push({ device: name, profile: 'device', entity: 'device', tower: t.config.tower, fields: { up: 1, poll_latency_ms: this.now() - at, uptime_s: Number(uptime.value) / 100 }, at });
     this.health?.add(health);
     return usage.records.length;
   }
