@@ -6,6 +6,7 @@ import { type Dec, dec, ZERO } from '../../rating/money.js';
 import type { DocumentLine, InvoiceDocument, Party } from '../document.js';
 import { formatAmount, formatBytes, formatPrice, formatQuantity, groupDigits, niceCeiling, percentOf, periodDays, taxLabel } from './format.js';
 import { documentTitle, safeColor } from './html.js';
+import { COMMON_TEXT, preparePdfFont } from './pdf-font-cache.js';
 
 export interface PdfOptions {
   /** The logo as a data: URI (PNG or JPEG). */
@@ -173,7 +174,9 @@ class PdfWriter {
   // ---- text primitives ----
 
   private font(face: Face, text: string): this {
-    this.pdf.font(this.fonts.cjk && face !== 'mono' && CJK.test(text) ? 'cjk' : face);
+    const name = this.fonts.cjk && face !== 'mono' && CJK.test(text) ? 'cjk' : face;
+    this.pdf.font(name);
+    preparePdfFont((this.pdf as unknown as { _font?: unknown })._font, name === 'cjk' ? '' : COMMON_TEXT);
     return this;
   }
 
