@@ -14,7 +14,9 @@ interface PdfkitEmbeddedFont {
   font: object;
   document: { compress: boolean; _security?: unknown; ref: (data?: object) => { compress: boolean; data: Record<string, unknown> } };
   layoutCache?: Record<string, unknown>;
-  subset: { glyphs: number[]; encode: () => Uint8Array };
+  subset: { glyphs: number[]; encode: () => Uint8Array; includeGlyph: (id: number) => number };
+  widths: (number | undefined)[];
+  unicode: (number[] | undefined)[];
   embed: () => void;
   encode: (text: string) => unknown;
 }
@@ -36,6 +38,8 @@ interface FontCaches {
   words: Record<string, unknown>;
   wordCount: number;
   subsets: Map<string, Uint8Array>;
+  /** What encoding `common` into a fresh font adds, per glyph in subset order: replayed instead of laid out again. */
+  common?: { text: string; glyphs: { id: number; width: number; codePoints: number[] }[] };
 }
 
 const caches = new WeakMap<object, FontCaches>();
@@ -47,10 +51,26 @@ export function setPdfFontCaches(on: boolean): void {
   enabled = on;
 }
 
+/** Puts `common`'s glyphs into a font no text has used yet, exactly as pdfkit's encode() would (subset, widths, ToUnicode). */
+function prefill(font: PdfkitEmbeddedFont, common: string, shared: FontCaches): void {
+  const fresh = font.subset.glyphs.length === 1; // only .notdef, which every subset starts with
+  if (fresh && shared.common?.text === common) {
+    for (const g of shared.common.glyphs) {
+      const gid = font.subset.includeGlyph(g.id);
+      font.widths[gid] ??= g.width;
+      font.unicode[gid] ??= g.codePoints;
+    }
+    return;
+  }
+  for (const ch of common) font.encode(ch);
+  if (fresh) shared.common = { text: common, glyphs: font.subset.glyphs.slice(1).map((id, i) => ({ id, width: font.widths[i + 1]!, codePoints: font.unicode[i + 1]! })) };
+}
+
 function isEmbeddedFont(f: unknown): f is PdfkitEmbeddedFont {
   const e = f as Partial<PdfkitEmbeddedFont> | undefined;
   return typeof e?.font === 'object' && typeof e.embed === 'function' && typeof e.encode === 'function' && typeof e.subset?.encode === 'function'
-    && Array.isArray(e.subset.glyphs) && typeof e.document?.ref === 'function';
+    && typeof e.subset.includeGlyph === 'function' && Array.isArray(e.subset.glyphs) && Array.isArray(e.widths) && Array.isArray(e.unicode)
+    && typeof e.document?.ref === 'function';
 }
 
 /**
@@ -80,7 +100,7 @@ export function preparePdfFont(current: unknown, common: string): void {
       },
     });
   }
-  for (const ch of common) current.encode(ch);
+  prefill(current, common, shared);
   // Only when pdfkit would deflate the font file itself, with nothing (encryption) after it.
   if (!current.document.compress || current.document._security) return;
   const font = current;
