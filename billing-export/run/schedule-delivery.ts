@@ -44,14 +44,14 @@ export function scheduledChannels(billing: BillingConfig): Channel[] {
   return [...(d.email && billing.email ? ['email' as const] : []), ...(d.webhooks && billing.webhooks ? ['webhook' as const] : [])];
 }
 
-/** Finalized invoices of scheduled runs since `since` with no attempt yet on the channel (and target), oldest first. */
+/** Finalized invoices of scheduled runs since `since` with no attempt yet on the channel (and target), by run and number. */
 function undelivered(ledger: Ledger, since: Date, channel: Channel, target?: string): DocumentRef[] {
+  // CROSS JOIN keeps the few recent runs outside, so only their invoices are read, from the covering index invoice_run.
   return ledger.db.prepare(`
-    SELECT i.id AS invoiceId, i.number, i.customer_id AS customerId FROM invoice i
-    WHERE i.run_id IN (SELECT id FROM billing_run WHERE trigger = 'schedule' AND started_at >= @since)
-      AND i.status = 'finalized' AND i.finalized_at >= @since
+    SELECT i.id AS invoiceId, i.number, i.customer_id AS customerId FROM billing_run r CROSS JOIN invoice i
+    WHERE i.run_id = r.id AND r.trigger = 'schedule' AND r.started_at >= @since AND i.status = 'finalized'
       AND NOT EXISTS (SELECT 1 FROM delivery_attempt d WHERE d.invoice_id = i.id AND d.channel = @channel AND (@target IS NULL OR d.target = @target))
-    ORDER BY i.id`).all({ since: since.toISOString(), channel, target: target ?? null }) as DocumentRef[];
+    ORDER BY r.id, i.number`).all({ since: since.toISOString(), channel, target: target ?? null }) as DocumentRef[];
 }
 
 /**
