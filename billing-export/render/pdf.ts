@@ -42,7 +42,7 @@ let cachedFonts: Fonts | undefined;
 /**
  * The fonts, read and parsed once per process. Parsing a TrueType font's tables is most of the cost of a small PDF
  * (about 40 ms for these four), so the parsed font objects are reused: pdfkit takes a parsed font wherever it takes
- * a file, and each document still makes its own subset. The parsed object is taken from a throwaway pdfkit
+ * a file. Word layouts and subsets are shared across documents too (pdf-font-cache.ts). The parsed object is taken from a throwaway pdfkit
  * document (pdfkit does not export its font parser); if that ever fails, the buffers are used and each document
  * parses them again, slower but the same output.
  */
