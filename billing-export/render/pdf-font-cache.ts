@@ -6,7 +6,8 @@ import { deflateSync } from 'node:zlib';
  * embed() asks the document for references), which pdfkit does not export. Rendering a batch of invoices, a profile
  * put ~30 % of a PDF's time in encoding and deflating the font subsets and ~25 % in laying out (shaping) words that
  * every invoice repeats: labels, the seller's details, amounts. Output is byte for byte what pdfkit writes without
- * these caches (test/render-pdf.test.ts compares); anything unexpected about the font object leaves it uncached.
+ * these caches for the same text (COMMON_TEXT's glyphs put first either way; test/render-pdf.test.ts compares);
+ * anything unexpected about the font object leaves it uncached.
  */
 
 /** What this file uses of pdfkit's EmbeddedFont (pdfkit.node.mjs). */
@@ -126,7 +127,11 @@ export function preparePdfFont(current: unknown, common: string): void {
     };
     const encode = font.subset.encode;
     font.subset.encode = () => {
-      if (!file) return encode.call(font.subset); // not the order expected: pdfkit's own way
+      if (!file) {
+        // Not the order expected: pdfkit's own way, and no later reference of the document left uncompressed.
+        doc.ref = ref;
+        return encode.call(font.subset);
+      }
       file.data.Length ??= 0;
       file.data.Filter = 'FlateDecode';
       return bytes;
