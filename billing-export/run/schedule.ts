@@ -157,6 +157,7 @@ export class BillingScheduler {
   private readonly jobs: Cron[] = [];
   private retry: NodeJS.Timeout | undefined;
   private deliveries: NodeJS.Timeout | undefined;
+  private deliveryQueued = false;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly lease: SchedulerLease;
@@ -211,7 +212,11 @@ export class BillingScheduler {
 
   /** One delivery pass (sends and pushes due), after any running tick; a busy lease means another scheduler does it. */
   deliverTick(): Promise<void> {
+    // A pass longer than retryEveryMs (thousands of e-mails) must not queue up one more pass per interval.
+    if (this.deliveryQueued) return this.running;
+    this.deliveryQueued = true;
     this.running = this.running.then(async () => {
+      this.deliveryQueued = false;
       if (this.stopped) return;
       try {
         const r = await deliverDue(this.deps, this.lease);
