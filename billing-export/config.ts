@@ -151,7 +151,19 @@ export const billingSchema = z.strictObject({
     firstPeriod: periodLabel.optional(),
     /** How long a scheduler's lease lasts without a heartbeat before another may take over. */
     leaseMs: z.number().int().min(1000).default(60_000),
-  }).default({ at: '06:00', leaseMs: 60_000 }),
+    /**
+     * What the scheduler delivers by itself once a run has finalized invoices, as `invoices send` and `invoices push`
+     * would, with their retries (billing.email.retry, billing.webhooks.retry) tried on its ticks.
+     */
+    deliver: z.strictObject({
+      /** E-mail each scheduled invoice to the customer (needs billing.email). */
+      email: z.boolean().default(false),
+      /** Push each scheduled invoice to every endpoint (needs billing.webhooks). */
+      webhooks: z.boolean().default(false),
+      /** How often the scheduler looks for deliveries due for a retry, between billing moments. */
+      retryEveryMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+    }).default({ email: false, webhooks: false, retryEveryMs: 60_000 }),
+  }).default({ at: '06:00', leaseMs: 60_000, deliver: { email: false, webhooks: false, retryEveryMs: 60_000 } }),
   /** `invoices send`: each finalized document to the customer's catalog email, over SMTP. */
   email: emailSchema.optional(),
   /** `invoices push`: the canonical JSON of each finalized document, POSTed and signed. */
@@ -159,6 +171,14 @@ export const billingSchema = z.strictObject({
     endpoints: z.array(webhookSchema).min(1).refine((es) => new Set(es.map((e) => e.name)).size === es.length, { message: 'two endpoints share a name (expected unique names)' }),
     retry: retrySchema.default(retryDefaults),
   }).optional(),
+}).superRefine((b, ctx) => {
+  // A scheduler told to deliver over a channel that is not set up would bill and then never send.
+  if (b.schedule.deliver.email && !b.email) {
+    ctx.addIssue({ code: 'custom', path: ['schedule', 'deliver', 'email'], message: 'nothing to send with, no billing.email section (expected billing.email with smtp, from and subject, or email: false)' });
+  }
+  if (b.schedule.deliver.webhooks && !b.webhooks) {
+    ctx.addIssue({ code: 'custom', path: ['schedule', 'deliver', 'webhooks'], message: 'nothing to push to, no billing.webhooks section (expected billing.webhooks with endpoints, or webhooks: false)' });
+  }
 });
 
 export type BillingConfig = z.infer<typeof billingSchema>;

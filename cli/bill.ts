@@ -12,8 +12,11 @@ import { type BillingRunReport, runBilling } from '../billing-export/run/billing
 import { openLedgerForReading } from '../billing-export/run/ledger-reader.js';
 import { BillingScheduler, billDue } from '../billing-export/run/schedule.js';
 import { leaseHolderId, SchedulerLease } from '../billing-export/run/schedule-lease.js';
+import type { DeliveryPassReport } from '../billing-export/run/schedule-delivery.js';
+import type { DeliveryOutcome } from '../billing-export/push/deliver.js';
 import { DECIMAL_TEXT, dec, formatMoney } from '../rating/money.js';
 import { invoiceToJson, invoiceToTable } from '../rating/invoice-json.js';
+import { letterheadLogo } from './letterhead-logo.js';
 import { createLogger } from './logger.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
 import { openUsageStore, PERIOD_READERS } from './stores.js';
@@ -130,7 +133,7 @@ function dryRunBilling(): BillingConfig {
     seller: { legalName: '(dry run)', address: { lines: ['-'], countryCode: 'US' }, taxIds: [] },
     branding: { primaryColor: '#000000', accentColor: '#000000', paymentInstructions: [] },
     timezone: 'UTC', numbering: { invoice: 'INV-{YYYY}-{seq:06}', creditNote: 'CN-{YYYY}-{seq:06}' },
-    paymentTermsDays: 30, ledger: 'ledger.sqlite', lateUsageLookback: 3, schedule: { at: '06:00', leaseMs: 60_000 },
+    paymentTermsDays: 30, ledger: 'ledger.sqlite', lateUsageLookback: 3, schedule: { at: '06:00', leaseMs: 60_000, deliver: { email: false, webhooks: false, retryEveryMs: 60_000 } },
   };
 }
 
@@ -177,7 +180,7 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
   const store = openUsageStore(config, flags.store, logger, { readers: PERIOD_READERS });
   const ledger = Ledger.open(ledgerPath(config));
   const onStep = testHooks();
-  const deps = { ledger, store, catalog, billing, log: logger, now: clock, ...(onStep ? { onStep } : {}), ...(batchSize ? { batchSize } : {}) };
+  const deps = { ledger, store, catalog, billing, log: logger, now: clock, renderOptions: letterheadLogo, ...(onStep ? { onStep } : {}), ...(batchSize ? { batchSize } : {}) };
   try {
     if (flags.once) {
       const r = await billDue(deps, new SchedulerLease(ledger, leaseHolderId(), billing.schedule.leaseMs));
@@ -190,6 +193,7 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
         for (const f of run.finalized) process.stdout.write(`${f.number}  ${f.customerId}  ${run.period}  ${formatMoney(f.total, f.currency)} ${f.currency}\n`);
       }
       process.stdout.write(`schedule: ${r.runs.reduce((n, run) => n + run.finalized.length, 0)} finalized in ${r.runs.length} period(s)\n`);
+      if (r.deliveries) process.stdout.write(`${deliverySummary(r.deliveries)}\n`);
       return;
     }
     await runScheduler(deps, logger);
@@ -197,6 +201,18 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
     ledger.close();
     await store.close();
   }
+}
+
+/** One line per channel, as `invoices send|push` count them. */
+function deliverySummary(r: DeliveryPassReport): string {
+  const lines: string[] = [];
+  for (const channel of ['email', 'webhook'] as const) {
+    const mine = r.outcomes.filter((o) => o.delivery.channel === channel);
+    const n = (s: DeliveryOutcome['status']) => mine.filter((o) => o.status === s).length;
+    const missing = channel === 'email' && r.withoutAddress.length > 0 ? `, ${r.withoutAddress.length} without an address` : '';
+    if (mine.length > 0 || missing) lines.push(`${channel}: ${n('delivered')} delivered, ${n('retry') + n('skipped')} waiting, ${n('dead')} dead${missing}`);
+  }
+  return lines.length > 0 ? lines.join('\n') : 'deliveries: nothing to send';
 }
 
 async function runScheduler(deps: ConstructorParameters<typeof BillingScheduler>[0], logger: Logger): Promise<void> {

@@ -1,7 +1,7 @@
 // `wispmeter invoices list|show|export|credit|send|push|deliveries`: the ledger's finalized documents, rendered from what
 // was stored, and their delivery by e-mail and webhook.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { type InvoiceBalance, Ledger } from '../billing-export/ledger/ledger.js';
 import { creditNoteLines, type CreditSpec } from '../billing-export/run/credit-note.js';
@@ -12,6 +12,7 @@ import { createMailer } from '../billing-export/push/email.js';
 import { documentsToDeliver, type DocumentRef, emailDeliveries, emailSender, webhookDeliveries, webhookSender } from '../billing-export/push/invoice-deliveries.js';
 import { DECIMAL_TEXT, dec, formatMoney, ZERO } from '../rating/money.js';
 import { billingConfig, type CatalogFlags, ledgerPath, loadCatalogFor } from './bill.js';
+import { letterheadLogo } from './letterhead-logo.js';
 import { FlagError, resolveConfig, type CommonFlags } from './options.js';
 
 export const INVOICE_STATUSES = ['open', 'partly_paid', 'paid', 'credited', 'credit_note'] as const;
@@ -106,7 +107,7 @@ export async function runInvoicesExport(numbers: string[], flags: InvoicesExport
   const ledger = openExisting(flags);
   try {
     const docs = numbers.map((n) => ({ n, doc: ledger.document(n), json: ledger.row(n)!.document_json! }));
-    const logo = (doc: InvoiceDocument) => (doc.branding.logo ? { logoDataUri: logoDataUri(doc.branding.logo) } : {});
+    const logo = letterheadLogo;
     mkdirSync(flags.out, { recursive: true });
     const written: string[] = [];
     const write = (name: string, content: string | Buffer) => {
@@ -144,17 +145,6 @@ export async function runInvoicesExport(numbers: string[], flags: InvoicesExport
     process.stdout.write(`${written.join('\n')}\n`);
   } finally {
     ledger.close();
-  }
-}
-
-/** The letterhead logo (a PNG or JPEG path from the billing config) as a data: URI the renderers embed. */
-function logoDataUri(file: string): string {
-  const type = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg' }[extname(file).toLowerCase()];
-  if (!type) throw new Error(`invoices export: logo ${file} is not a .png or .jpg file (billing.branding.logo)`);
-  try {
-    return `data:${type};base64,${readFileSync(file).toString('base64')}`;
-  } catch (err) {
-    throw new Error(`invoices export: cannot read the logo ${file} (billing.branding.logo): ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
 }
 
@@ -256,8 +246,7 @@ export async function runInvoicesSend(numbers: string[], flags: InvoicesDeliverF
     else if (deliveries.length > 0) {
       const mailer = createMailer(email);
       try {
-        const logo = (doc: InvoiceDocument) => (doc.branding.logo ? { logoDataUri: logoDataUri(doc.branding.logo) } : {});
-        const outcomes = await deliver(deliveries, emailSender(ledger, mailer, email, logo), log, { policy: email.retry, now, force: flags.resend ?? false });
+        const outcomes = await deliver(deliveries, emailSender(ledger, mailer, email, letterheadLogo), log, { policy: email.retry, now, force: flags.resend ?? false });
         report.push(...outcomes.map(outcomeLine));
       } finally {
         mailer.close();

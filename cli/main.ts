@@ -124,9 +124,9 @@ catalogOptions(commonOptions(
 catalogOptions(commonOptions(
   bill
     .command('schedule')
-    .description('bill each customer\'s period on their billing day in their zone; catches up missed periods; one scheduler at a time'),
+    .description('bill each customer\'s period on their billing day in their zone; catches up missed periods; one scheduler at a time; with billing.schedule.deliver, sends and pushes the invoices and retries failures'),
 ))
-  .option('--once', 'bill what is due now, then exit (exit 3 when another scheduler holds the lease)')
+  .option('--once', 'bill what is due now (and deliver, with billing.schedule.deliver), then exit (exit 3 when another scheduler holds the lease)')
   .option('--now <instant>', 'with --once: the instant to bill as of, e.g. 2026-01-01T06:00:00Z')
   .option('--batch <n>', 'invoices finalized per transaction (default 100)')
   .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))

@@ -138,6 +138,18 @@ const broken: { name: string; yaml: string; want: string[] }[] = [
     want: [`${F}:7 radius.clients[1].address: "2001:0db8:0:0::1/32" is the same prefix as radius.clients[0] at line 4 (expected each address or prefix once)`],
   },
   {
+    name: 'the scheduler told to deliver over channels that are not set up',
+    yaml: [
+      'billing:', '  seller: { legalName: Mesa, address: { lines: ["1 Rd"], countryCode: US } }',
+      '  schedule:', '    deliver:', '      email: true', '      webhooks: true', '      retryEveryMs: 10', '',
+    ].join('\n'),
+    want: [
+      `${F}:5 billing.schedule.deliver.email: nothing to send with, no billing.email section: true (expected billing.email with smtp, from and subject, or email: false)`,
+      `${F}:6 billing.schedule.deliver.webhooks: nothing to push to, no billing.webhooks section: true (expected billing.webhooks with endpoints, or webhooks: false)`,
+      `${F}:7 billing.schedule.deliver.retryEveryMs: too small: 10 (expected an integer from 1000 to 86400000)`,
+    ],
+  },
+  {
     name: 'duplicate key',
     yaml: 'log:\n  level: info\n  level: debug\n',
     want: [`${F}:3 log.level: duplicate key (expected each key once per mapping)`],

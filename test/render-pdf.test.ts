@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InvoiceDocument } from '../billing-export/document.js';
 import { FONT_FILES, renderPdf } from '../billing-export/render/index.js';
+import { setPdfFontCaches } from '../billing-export/render/pdf-font-cache.js';
 import { formatAmount } from '../billing-export/render/format.js';
 import { golden, inclusiveDocument, longDocument } from '../billing-export/render/testdata/documents.js';
 import { goldenCases, LOGO_DATA_URI } from '../billing-export/render/testdata/golden-cases.js';
@@ -115,6 +116,21 @@ describe('PDF invoice', () => {
     expect(run('pdfinfo', [save(a)]).stdout.toString()).toMatch(/CreationDate:\s+Thu Jan {2}1 00:00:00 2026 UTC/);
     const c = await renderPdf({ ...doc, number: 'INV-2026-000043' }, { logoDataUri: LOGO_DATA_URI });
     expect(c.equals(a)).toBe(false);
+  });
+
+  it('reuses word layouts and font subsets across documents without changing a byte', async () => {
+    const docs = [...goldenCases().map((c) => c.doc), longDocument(golden('us-compound-tax-invoice'), 40)];
+    setPdfFontCaches(false);
+    let plain: Buffer[];
+    try {
+      plain = await Promise.all(docs.map((d) => renderPdf(d, { logoDataUri: LOGO_DATA_URI })));
+    } finally {
+      setPdfFontCaches(true);
+    }
+    // Twice: the first pass fills the caches, the second is served from them.
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [i, d] of docs.entries()) expect((await renderPdf(d, { logoDataUri: LOGO_DATA_URI })).equals(plain[i]!), `${d.number}, pass ${pass + 1}`).toBe(true);
+    }
   });
 
   it('renders fast enough for a billing run (target 100 PDFs/s; measured and printed)', async () => {

@@ -17,6 +17,8 @@ export interface DeliverOptions {
   /** Send again what was delivered or is dead, and what waits for a retry (a new round of attempts). */
   force?: boolean;
   random?: () => number;
+  /** Before each claim; throwing stops the pass there (a scheduler that lost its lease). */
+  beforeEach?: () => void;
 }
 
 /**
@@ -26,6 +28,7 @@ export interface DeliverOptions {
 export async function deliver(deliveries: readonly Delivery[], sender: DeliverySender, log: DeliveryLog, opts: DeliverOptions): Promise<DeliveryOutcome[]> {
   const out: DeliveryOutcome[] = [];
   for (const d of deliveries) {
+    opts.beforeEach?.();
     const claim = log.claim(d, opts.now(), opts.force);
     if (claim.status === 'skipped') {
       out.push({ delivery: d, status: 'skipped', reason: claim.reason, row: claim.last });

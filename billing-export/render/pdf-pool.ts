@@ -1,5 +1,6 @@
-// Renders PDFs on worker threads, one per core: pdfkit's text shaping and font subsetting are CPU-bound (about 20 ms
-// an invoice), so a billing run of thousands spreads them over the cores. Same bytes as renderPdf.
+// Renders PDFs on worker threads, one per core: pdfkit's text shaping and font subsetting are CPU-bound (5–10 ms an
+// invoice with the caches of pdf-font-cache.ts, each worker its own), so a billing run of thousands spreads them over
+// the cores. Same bytes as renderPdf.
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';

@@ -6,6 +6,7 @@ import { type Dec, dec, ZERO } from '../../rating/money.js';
 import type { DocumentLine, InvoiceDocument, Party } from '../document.js';
 import { formatAmount, formatBytes, formatPrice, formatQuantity, groupDigits, niceCeiling, percentOf, periodDays, taxLabel } from './format.js';
 import { documentTitle, safeColor } from './html.js';
+import { COMMON_TEXT, preparePdfFont } from './pdf-font-cache.js';
 
 export interface PdfOptions {
   /** The logo as a data: URI (PNG or JPEG). */
@@ -41,7 +42,7 @@ let cachedFonts: Fonts | undefined;
 /**
  * The fonts, read and parsed once per process. Parsing a TrueType font's tables is most of the cost of a small PDF
  * (about 40 ms for these four), so the parsed font objects are reused: pdfkit takes a parsed font wherever it takes
- * a file, and each document still makes its own subset. The parsed object is taken from a throwaway pdfkit
+ * a file. Word layouts and subsets are shared across documents too (pdf-font-cache.ts). The parsed object is taken from a throwaway pdfkit
  * document (pdfkit does not export its font parser); if that ever fails, the buffers are used and each document
  * parses them again, slower but the same output.
  */
@@ -173,7 +174,9 @@ class PdfWriter {
   // ---- text primitives ----
 
   private font(face: Face, text: string): this {
-    this.pdf.font(this.fonts.cjk && face !== 'mono' && CJK.test(text) ? 'cjk' : face);
+    const name = this.fonts.cjk && face !== 'mono' && CJK.test(text) ? 'cjk' : face;
+    this.pdf.font(name);
+    preparePdfFont((this.pdf as unknown as { _font?: unknown })._font, name === 'cjk' ? '' : COMMON_TEXT);
     return this;
   }
 

@@ -7,7 +7,10 @@ import { billingPeriod, parseInstant, periodIndex } from '../../rating/calendar.
 import type { UsageStore } from '../../store/usage-store.js';
 import type { BillingConfig } from '../config.js';
 import type { Ledger } from '../ledger/ledger.js';
+import type { InvoiceDocument } from '../document.js';
+import type { HtmlOptions } from '../render/index.js';
 import { type BillingRunReport, runBilling } from './billing-run.js';
+import { type DeliveryPassReport, deliverScheduled, scheduledChannels } from './schedule-delivery.js';
 import { leaseHolderId, SchedulerLease } from './schedule-lease.js';
 
 /** At most this many periods are looked back over: a schedule is not a way to bill decades of history. */
@@ -73,13 +76,41 @@ export interface ScheduleDeps {
   batchSize?: number;
   /** Called after each committed step of a run, once the lease is renewed (tests kill the process here). */
   onStep?: (step: 'drafted' | 'finalized', count: number) => void;
+  /** Render options of a document for the e-mail (the letterhead logo). */
+  renderOptions?: (doc: InvoiceDocument) => HtmlOptions;
 }
 
-export type TickResult = { status: 'billed'; runs: BillingRunReport[] } | { status: 'busy'; holder: string; expiresAt: number };
+export type TickResult =
+  /** `deliveries`: the delivery pass after billing, when billing.schedule.deliver asks for one. */
+  | { status: 'billed'; runs: BillingRunReport[]; deliveries?: DeliveryPassReport }
+  | { status: 'busy'; holder: string; expiresAt: number };
+
+/** One delivery pass under the lease, renewed before each attempt. */
+function deliveryPass(deps: ScheduleDeps, lease: SchedulerLease): Promise<DeliveryPassReport> {
+  return deliverScheduled({
+    ledger: deps.ledger, catalog: deps.catalog, billing: deps.billing, log: deps.log, now: deps.now,
+    ...(deps.renderOptions ? { renderOptions: deps.renderOptions } : {}),
+    beforeEach: () => {
+      if (!lease.renew(deps.now().getTime())) throw new Error('schedule: the scheduler lease was lost (another scheduler took over); stopping');
+    },
+  });
+}
+
+/** Delivers what waits (billing.schedule.deliver) under the scheduler lease, between billing moments. */
+export async function deliverDue(deps: ScheduleDeps, lease: SchedulerLease): Promise<{ status: 'delivered'; deliveries: DeliveryPassReport } | { status: 'busy'; holder: string; expiresAt: number }> {
+  const got = lease.acquire(deps.now().getTime());
+  if (!got.ok) return { status: 'busy', holder: got.held.holder, expiresAt: got.held.expiresAt };
+  try {
+    return { status: 'delivered', deliveries: await deliveryPass(deps, lease) };
+  } finally {
+    lease.release();
+  }
+}
 
 /**
  * Bills every due, not yet invoiced (customer, period), oldest period first, under the scheduler lease. One billing
- * run per period, for the customers due in it.
+ * run per period, for the customers due in it. Then, when billing.schedule.deliver asks, sends and pushes what the
+ * scheduled runs finalized and retries what is due.
  */
 export async function billDue(deps: ScheduleDeps, lease: SchedulerLease): Promise<TickResult> {
   const start = deps.now().getTime();
@@ -111,6 +142,7 @@ export async function billDue(deps: ScheduleDeps, lease: SchedulerLease): Promis
         },
       ));
     }
+    if (scheduledChannels(deps.billing).length > 0) return { status: 'billed', runs, deliveries: await deliveryPass(deps, lease) };
   } finally {
     lease.release();
   }
@@ -124,6 +156,8 @@ export async function billDue(deps: ScheduleDeps, lease: SchedulerLease): Promis
 export class BillingScheduler {
   private readonly jobs: Cron[] = [];
   private retry: NodeJS.Timeout | undefined;
+  private deliveries: NodeJS.Timeout | undefined;
+  private deliveryQueued = false;
   private running: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly lease: SchedulerLease;
@@ -141,6 +175,11 @@ export class BillingScheduler {
       // Created paused (catch-up only asks paused jobs for their next run): this one must fire.
       job.resume();
       this.jobs.push(job);
+    }
+    if (scheduledChannels(this.deps.billing).length > 0) {
+      // Retries come due between billing moments (minutes to hours apart): look for them every retryEveryMs.
+      this.deliveries = setInterval(() => void this.deliverTick(), this.deps.billing.schedule.deliver.retryEveryMs);
+      this.deliveries.unref();
     }
     void this.tick();
   }
@@ -171,9 +210,28 @@ export class BillingScheduler {
     return this.running;
   }
 
+  /** One delivery pass (sends and pushes due), after any running tick; a busy lease means another scheduler does it. */
+  deliverTick(): Promise<void> {
+    // A pass longer than retryEveryMs (thousands of e-mails) must not queue up one more pass per interval.
+    if (this.deliveryQueued) return this.running;
+    this.deliveryQueued = true;
+    this.running = this.running.then(async () => {
+      this.deliveryQueued = false;
+      if (this.stopped) return;
+      try {
+        const r = await deliverDue(this.deps, this.lease);
+        if (r.status === 'busy') this.deps.log.debug({ holder: r.holder }, 'another scheduler holds the lease; it delivers');
+      } catch (err) {
+        this.deps.log.error({ err }, 'scheduled delivery failed; will retry at the next tick');
+      }
+    });
+    return this.running;
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retry);
+    clearInterval(this.deliveries);
     for (const j of this.jobs.splice(0)) j.stop();
     await this.running;
   }
