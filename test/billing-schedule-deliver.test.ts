@@ -1,22 +1,21 @@
 // `wispmeter bill schedule` delivering by itself (billing.schedule.deliver): after a scheduled run its invoices go out
 // by e-mail (a real SMTP server, aiosmtpd) and by signed webhook (a loopback receiver), once each, and what failed is
 // retried on the scheduler's own ticks with the same Message-ID and Idempotency-Key; the clerk's commands agree.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BillingWorld, monthOfUsage, seedUsage, writeBillingWorld } from './billing-fixture.js';
 import { freePort } from './servers/free-port.js';
-import { type ServerProcess, startServerProcess } from './servers/server-process.js';
+import type { ServerProcess } from './servers/server-process.js';
+import { receivedMail, startSmtpSink } from './servers/smtp-sink.js';
 import { runCli } from './wispmeter/cli-run.js';
 import { cliArgs, ROOT } from './wispmeter/collector-process.js';
 
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const PASSWORD = 'smtp-Pa55word-never-printed';
 const SECRET = 'erp-webhook-secret-0123456789';
 
@@ -28,32 +27,9 @@ interface Mail {
 
 /** Messages the SMTP sink stored, oldest first: envelope recipients, Message-ID and the PDF attachment saved to a file. */
 function mailbox(dir: string, into: string): Mail[] {
-  const script = [
-    'import email, json, os, sys',
-    'from email import policy',
-    'out = []',
-    'for name in sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".json")):',
-    '    base = os.path.join(sys.argv[1], name[:-5])',
-    '    m = email.message_from_binary_file(open(base + ".eml", "rb"), policy=policy.default)',
-    '    pdf = None',
-    '    for p in m.iter_attachments():',
-    '        if p.get_content_type() == "application/pdf":',
-    '            pdf = os.path.join(sys.argv[2], name[:-5] + ".pdf")',
-    '            open(pdf, "wb").write(p.get_payload(decode=True))',
-    '    out.append({"to": json.load(open(base + ".json"))["to"], "messageId": str(m["message-id"]), "pdf": pdf})',
-    'print(json.dumps(out))',
-  ].join('\n');
-  mkdirSync(into, { recursive: true });
-  return JSON.parse(execFileSync(PYTHON, ['-c', script, dir, into], { encoding: 'utf8' })) as Mail[];
-}
-
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
+  return receivedMail(dir, into).map((m) => {
+    const pdf = m.attachments.find((a) => a.type === 'application/pdf')?.path;
+    return { to: m.envelope.to, messageId: m.messageId, ...(pdf ? { pdf } : {}) };
   });
 }
 
@@ -117,19 +93,9 @@ describe('bill schedule delivers by itself (billing.schedule.deliver)', () => {
   const mailDir = () => join(dir, 'mail');
 
   beforeAll(async () => {
-    try {
-      execFileSync(PYTHON, ['-c', 'import aiosmtpd'], { stdio: 'ignore' });
-    } catch {
-      throw new Error('python3-aiosmtpd is not installed: these tests need a real SMTP server; install it with "apt-get install python3-aiosmtpd" (scripts/test.sh does)');
-    }
     dir = mkdtempSync(join(tmpdir(), 'wispmeter-schedule-deliver-'));
-    mkdirSync(mailDir());
     smtpPort = await freePort();
-    process.env.SMTP_SINK_PASSWORD = PASSWORD;
-    smtp = await startServerProcess({
-      name: 'aiosmtpd', binary: PYTHON, args: [join(ROOT, 'test/push-smtp-sink.py'), String(smtpPort), mailDir()],
-      ready: () => acceptsTcp(smtpPort), readyTimeoutMs: 15_000,
-    });
+    smtp = await startSmtpSink(smtpPort, mailDir(), PASSWORD);
   });
   afterAll(async () => {
     await smtp?.stop();

@@ -2,69 +2,20 @@
 // catalog address with the PDF (and UBL) attached, greylisting retried with the same Message-ID, a refused mailbox
 // dead at once, a customer without an address reported, and the SMTP password in no output.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BillingWorld, monthOfUsage, seedUsage, writeBillingWorld } from './billing-fixture.js';
 import { freePort } from './servers/free-port.js';
-import { type ServerProcess, startServerProcess } from './servers/server-process.js';
-import { ROOT } from './wispmeter/collector-process.js';
+import type { ServerProcess } from './servers/server-process.js';
+import { receivedMail, startSmtpSink } from './servers/smtp-sink.js';
 import { runCli } from './wispmeter/cli-run.js';
 
-// Debian's python3 (the package installs there), not a pyenv shim earlier on PATH.
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 const PASSWORD = 'smtp-Pa55word-never-printed';
 const EMAILS: Record<string, string | undefined> = {
   'C-0001': 'c-0001@example.com', 'C-0002': 'c-0002@greylist.example', 'C-0003': 'c-0003@rejected.example', 'C-0004': undefined,
 };
-
-interface Received {
-  envelope: { from: string; to: string[]; login: string | null };
-  subject: string;
-  messageId: string;
-  attachments: { filename: string; type: string; path: string }[];
-}
-
-function requireAiosmtpd(): void {
-  try {
-    execFileSync(PYTHON, ['-c', 'import aiosmtpd'], { stdio: 'ignore' });
-  } catch {
-    throw new Error('python3-aiosmtpd is not installed: these tests need a real SMTP server; install it with "apt-get install python3-aiosmtpd" (scripts/test.sh does)');
-  }
-}
-
-/** Every message the sink wrote, oldest first, parsed by Python's email package with attachments saved to files. */
-function received(dir: string, into: string): Received[] {
-  const script = [
-    'import email, json, os, sys',
-    'from email import policy',
-    'out = []',
-    'for name in sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".json")):',
-    '    base = os.path.join(sys.argv[1], name[:-5])',
-    '    m = email.message_from_binary_file(open(base + ".eml", "rb"), policy=policy.default)',
-    '    atts = []',
-    '    for p in m.iter_attachments():',
-    '        path = os.path.join(sys.argv[2], name[:-5] + "-" + p.get_filename())',
-    '        open(path, "wb").write(p.get_payload(decode=True))',
-    '        atts.append({"filename": p.get_filename(), "type": p.get_content_type(), "path": path})',
-    '    out.append({"envelope": json.load(open(base + ".json")), "subject": str(m["subject"]), "messageId": str(m["message-id"]), "attachments": atts})',
-    'print(json.dumps(out))',
-  ].join('\n');
-  mkdirSync(into, { recursive: true });
-  return JSON.parse(execFileSync(PYTHON, ['-c', script, dir, into], { encoding: 'utf8' })) as Received[];
-}
-
-function acceptsTcp(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 describe('wispmeter invoices send (e-mail over SMTP)', () => {
   let dir: string;
@@ -82,16 +33,11 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
   const byNumber = (r: SendReport) => Object.fromEntries(r.deliveries.map((d) => [d.number, d.status]));
 
   beforeAll(async () => {
-    requireAiosmtpd();
     dir = mkdtempSync(join(tmpdir(), 'wispmeter-push-email-'));
     mailDir = join(dir, 'mail');
     mkdirSync(mailDir);
     const port = await freePort();
-    process.env.SMTP_SINK_PASSWORD = PASSWORD;
-    smtp = await startServerProcess({
-      name: 'aiosmtpd', binary: PYTHON, args: [join(ROOT, 'test/push-smtp-sink.py'), String(port), mailDir],
-      ready: () => acceptsTcp(port), readyTimeoutMs: 15_000,
-    });
+    smtp = await startSmtpSink(port, mailDir, PASSWORD);
     w = writeBillingWorld(join(dir, 'w'), 4, [
       '  email:',
       `    smtp: { host: 127.0.0.1, port: ${port}, starttls: "off", user: clerk, password: "${PASSWORD}", timeoutMs: 5000 }`,
@@ -128,7 +74,7 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
     expect(first.code, 'not everything delivered: exit 1').toBe(1);
     expect(byNumber(json<SendReport>(first))).toEqual({ [n1]: 'delivered', [n2]: 'retry', [n3]: 'dead', [numbers.get('C-0004')!]: 'no-address' });
 
-    let mail = received(mailDir, join(dir, 'att1'));
+    let mail = receivedMail(mailDir, join(dir, 'att1'));
     // The greylisted customer's copy still reached the bcc; the refused one's too.
     expect(mail.map((m) => m.envelope.to)).toEqual([['c-0001@example.com', 'books@mesa.example'], ['books@mesa.example'], ['books@mesa.example']]);
     const m1 = mail[0]!;
@@ -144,7 +90,7 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
     // Again: nothing new goes out (delivered, not yet due, dead).
     const again = await cli('invoices', 'send', '--period', '2025-12', '--format', 'json');
     expect(byNumber(json<SendReport>(again))).toEqual({ [n1]: 'already-delivered', [n2]: 'not-due', [n3]: 'dead-before', [numbers.get('C-0004')!]: 'no-address' });
-    expect(received(mailDir, join(dir, 'att2'))).toHaveLength(3);
+    expect(receivedMail(mailDir, join(dir, 'att2'))).toHaveLength(3);
     const one = await cli('invoices', 'send', n1);
     expect([one.code, one.stdout]).toEqual([0, expect.stringMatching(/already-delivered +on \S+ \(--resend to send again\)\n.*1 already delivered/)]);
 
@@ -152,7 +98,7 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
     const later = new Date(Date.now() + 3_600_000).toISOString();
     const retry = await cli('invoices', 'send', '--now', later, '--format', 'json');
     expect([retry.code, byNumber(json<SendReport>(retry))]).toEqual([0, { [n2]: 'delivered' }]);
-    mail = received(mailDir, join(dir, 'att3'));
+    mail = receivedMail(mailDir, join(dir, 'att3'));
     expect(mail).toHaveLength(4);
     expect(mail[3]!.envelope.to).toEqual(['c-0002@greylist.example', 'books@mesa.example']);
     expect(mail[3]!.messageId).toBe(mail[1]!.messageId);
@@ -160,7 +106,7 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
     // --resend is a new round: a new Message-ID.
     const resend = await cli('invoices', 'send', n1, '--resend');
     expect(resend.code, resend.stderr).toBe(0);
-    mail = received(mailDir, join(dir, 'att4'));
+    mail = receivedMail(mailDir, join(dir, 'att4'));
     expect(mail.map((m) => m.envelope.to[0])).toEqual(['c-0001@example.com', 'books@mesa.example', 'books@mesa.example', 'c-0002@greylist.example', 'c-0001@example.com']);
     expect(mail[4]!.messageId).not.toBe(mail[0]!.messageId);
 
@@ -179,10 +125,7 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
       '-keyout', join(tlsDir, 'key.pem'), '-out', join(tlsDir, 'cert.pem')], { stdio: 'ignore' });
     const port = await freePort();
-    const relay = await startServerProcess({
-      name: 'aiosmtpd-tls', binary: PYTHON, args: [join(ROOT, 'test/push-smtp-sink.py'), String(port), tlsMail, join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem')],
-      ready: () => acceptsTcp(port), readyTimeoutMs: 15_000,
-    });
+    const relay = await startSmtpSink(port, tlsMail, PASSWORD, [join(tlsDir, 'cert.pem'), join(tlsDir, 'key.pem')]);
     try {
       const base = readFileSync(w.config, 'utf8');
       const smtpLine = /^ {4}smtp: .*$/m;
@@ -204,7 +147,7 @@ describe('wispmeter invoices send (e-mail over SMTP)', () => {
       const secure = await runCli(['invoices', 'send', n1, '--resend', '--format', 'json', '--config', config('tls.yaml', 'starttls: required, caFile: ../tls/cert.pem')]);
       expect(secure.code, secure.stdout + secure.stderr).toBe(0);
       expect(json<SendReport>(secure).deliveries.map((d) => d.status)).toEqual(['delivered']);
-      const mail = received(tlsMail, join(tlsDir, 'att'));
+      const mail = receivedMail(tlsMail, join(tlsDir, 'att'));
       expect(mail.map((m) => [m.envelope.login, m.envelope.to[0]])).toEqual([['clerk', 'c-0001@example.com']]);
       const deliveries = JSON.stringify(json<unknown>(await cli('invoices', 'deliveries', '--format', 'json')));
       expect(deliveries).not.toContain(PASSWORD);

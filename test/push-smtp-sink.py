@@ -1,4 +1,4 @@
-# A loopback SMTP server for test/push-email.test.ts (aiosmtpd, Debian python3-aiosmtpd): AUTH with one login,
+# A loopback SMTP server for the e-mail tests (started by test/servers/smtp-sink.ts) (aiosmtpd, Debian python3-aiosmtpd): AUTH with one login,
 # greylisting (451 once) for @greylist.example, 550 for @rejected.example; writes each message as NNNN.eml and its
 # envelope as NNNN.json (written last, atomically). Usage: push-smtp-sink.py PORT DIR [CERT KEY]; password in
 # SMTP_SINK_PASSWORD. With CERT and KEY, STARTTLS is required before anything else (AUTH only over TLS).
