@@ -1,10 +1,9 @@
 // Renders PDFs on worker threads, one per core: pdfkit's text shaping and font subsetting are CPU-bound (5–10 ms an
 // invoice with the caches of pdf-font-cache.ts, each worker its own), so a billing run of thousands spreads them over
 // the cores. Same bytes as renderPdf.
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../collectors/pipeline/module-worker.js';
 import type { InvoiceDocument } from '../document.js';
 import { documentToJson } from '../document-json.js';
 import type { PdfOptions } from './pdf.js';
@@ -19,17 +18,7 @@ export interface PdfPool {
 /** Workers are started at once; `workers` defaults to the cores available. */
 export function createPdfPool(options: { workers?: number } = {}): PdfPool {
   const count = Math.max(1, options.workers ?? availableParallelism());
-  // Compiled, the worker is plain JavaScript. Run from TypeScript (tests, tsx) it needs tsx's loader registered inside
-  // the worker before its entry is loaded, which --import in execArgv does not do for a worker's entry module.
-  const source = import.meta.url.endsWith('.ts');
-  const url = new URL(`./pdf-worker.${source ? 'ts' : 'js'}`, import.meta.url);
-  const start = (): Worker => {
-    if (!source) return new Worker(url);
-    // The package's ESM entry (require.resolve names its CommonJS twin beside it).
-    const tsx = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-    const boot = `import(${JSON.stringify(pathToFileURL(tsx).href)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })`;
-    return new Worker(boot, { eval: true });
-  };
+  const start = (): Worker => startModuleWorker(import.meta.url, 'pdf-worker');
   const pending = new Map<number, { worker: Worker; resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
   const load = new Map<Worker, number>();
   let next = 0;

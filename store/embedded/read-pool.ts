@@ -1,6 +1,7 @@
 // Worker threads with read-only connections to the embedded store: usage queries run beside the rating engine
 // instead of blocking it (better-sqlite3 is synchronous), one query at a time per worker, least busy first.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../../collectors/pipeline/module-worker.js';
 import type { ReadRequest, ReadResponse, ReadWorkerData, RowColumns } from './read-columns.js';
 
 interface Pending {
@@ -13,17 +14,8 @@ interface Reader {
   pending: Map<number, Pending>;
 }
 
-/**
- * Built, the worker is the .js beside us. Under tsx or vitest (tests, benches) it is the .ts source, which a worker
- * thread cannot load by itself (a worker's --import does not reach its own entry in Node 20): a two-line bootstrap
- * registers tsx in the thread first.
- */
 function spawnReader(data: ReadWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./read-worker.js', import.meta.url), { workerData: data });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./read-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: data });
+  return startModuleWorker(import.meta.url, 'read-worker', { workerData: data });
 }
 
 export class ReadPool {
