@@ -48,7 +48,7 @@ describe('wispmeter CLI', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/31 acknowledged/);
     const flows = JSON.parse(readFileSync(join(ROOT, 'fixtures/netflow/demo.expected.json'), 'utf8')) as {
-      subscribers: Record<string, { bytesDown: string; bytesUp: string; zeroRatedDown: string; zeroRatedUp: string }>; unattributed: { bytes: string }; flows: number;
+      subscribers: Record<string, { bytesDown: string; bytesUp: string; zeroRatedDown: string; zeroRatedUp: string }>; unattributed: { bytes: string; addresses: Record<string, string> }; flows: number;
     };
     expect(r.stderr).toMatch(new RegExp(`exported ${flows.flows} flows .* ${flows.flows} decoded`));
     expect(r.stderr).toMatch(/every subscriber's NetFlow total, zero-rated part and the unattributed total equal .*demo\.expected\.json/);
@@ -85,6 +85,10 @@ describe('wispmeter CLI', () => {
     const zero = (who: string) => classRows.filter((x) => x.subscriber === who && x.class === 'zero-rated').reduce((n, x) => n + BigInt(x.bytesDown), 0n);
     for (const [who, t] of Object.entries(flows.subscribers)) expect(zero(who), who).toBe(BigInt(t.zeroRatedDown));
     expect(classRows.filter((x) => x.subscriber === '(unattributed)').reduce((n, x) => n + BigInt(x.bytesDown), 0n)).toBe(BigInt(flows.unattributed.bytes));
+    // The reconciliation names the pool addresses behind that unattributed traffic, to the byte, biggest first.
+    const rec = await runCli(['reconcile', '--period', '2026-01', '--config', join(data, 'wispmeter.yaml')]);
+    const listed = [...rec.stdout.matchAll(/^unattributed_address\s+(\S+)\s+(\d+)\s+down (\d+)/gm)].map((m) => [m[1], m[3]]);
+    expect(listed.slice(0, 3)).toEqual(Object.entries(flows.unattributed.addresses).sort((a, b) => Number(BigInt(b[1]) - BigInt(a[1]))));
     expect(readFileSync(join(data, 'reconcile.html'), 'utf8')).toMatch(/<h1>Reconciliation 2026-01<\/h1>/);
     for (let i = 1; i <= 5; i++) for (const ext of ['html', 'pdf', 'xml']) expect(existsSync(join(data, 'invoices', `INV-2026-00000${i}.${ext}`))).toBe(true);
     expect(readFileSync(join(data, 'invoices', 'INV-2026-000001.xml'), 'utf8')).toMatch(/<cbc:PayableAmount currencyID="USD">35\.06<\/cbc:PayableAmount>/);

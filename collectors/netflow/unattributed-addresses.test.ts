@@ -1,7 +1,7 @@
 // The top unattributed addresses: exact while small, bounded when not, persisted per day and continued after a restart.
 import { describe, expect, it } from 'vitest';
 import type { StateChange } from '../pipeline/spool-types.js';
-import { parseDayKey, UNATTRIBUTED_SCOPE, UnattributedAddresses, type UnattributedDay } from './unattributed-addresses.js';
+import { dayKey, parseDayKey, UNATTRIBUTED_SCOPE, UnattributedAddresses, type UnattributedDay } from './unattributed-addresses.js';
 
 const JAN5 = Date.UTC(2026, 0, 5);
 const ip = (s: string) => s.split('.').reduce((n, o) => n * 256 + Number(o), 0);
@@ -57,6 +57,17 @@ describe('UnattributedAddresses', () => {
     // Three days later: Jan 5 is past retention (2 days) and deleted from the state.
     t.add(1, 2, 1, JAN5 + 3 * 86_400_000);
     expect(t.changes(JAN5 + 3 * 86_400_000 + 1).map((c) => [c.key, c.value === null])).toEqual([['2026-01-08', false], ['2026-01-05', true]]);
+  });
+
+  it('counts retention back from the newest day seen, so replayed old flows keep their addresses', () => {
+    const t = new UnattributedAddresses({ retentionDays: 2 });
+    t.add(1, 2, 10, JAN5);
+    const later = JAN5 + 300 * 86_400_000; // replayed ten months after the flows
+    expect(t.changes(later).map((c) => [c.key, c.value === null])).toEqual([['2026-01-05', false]]);
+    expect(t.changes(later + 86_400_000, true)).toEqual([]);
+    // A flow from an exporter whose clock is a year ahead: retention still counts back from today, not from it.
+    t.add(1, 2, 10, later + 365 * 86_400_000);
+    expect(t.changes(later + 2 * 86_400_000, true).map((c) => [c.key, c.value === null])).toEqual([[dayKey(Math.floor((later + 365 * 86_400_000) / 86_400_000)), false], ['2026-01-05', true]]);
   });
 
   it('continues a day after a restart from the state it wrote', () => {

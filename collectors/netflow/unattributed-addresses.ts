@@ -82,6 +82,8 @@ export class UnattributedAddresses {
   private readonly stored = new Map<number, UnattributedDay>();
   private last: DayCounter | undefined;
   private lastPersist = Number.NEGATIVE_INFINITY;
+  /** The latest day a flow (or the restored state) has, for retention. */
+  private newestDay = Number.NEGATIVE_INFINITY;
 
   constructor(opts: UnattributedAddressesOptions = {}) {
     this.capacity = Math.max(16, opts.capacity ?? 4096);
@@ -97,7 +99,10 @@ export class UnattributedAddresses {
       const day = parseDayKey(key);
       const parsed = parseUnattributedDay(value);
       if (day === undefined || !parsed) skipped++;
-      else this.stored.set(day, parsed);
+      else {
+        this.stored.set(day, parsed);
+        this.newestDay = Math.max(this.newestDay, day);
+      }
     }
     return skipped;
   }
@@ -106,7 +111,10 @@ export class UnattributedAddresses {
   add(src: FlowAddress, dst: FlowAddress, octets: FlowCount, at: number): void {
     const day = Math.floor(at / DAY_MS);
     let c = this.last;
-    if (!c || c.day !== day) c = this.last = this.counter(day);
+    if (!c || c.day !== day) {
+      c = this.last = this.counter(day);
+      if (day > this.newestDay) this.newestDay = day;
+    }
     c.dirty = true;
     addOctets(c.total, 'down', octets);
     this.sum(c, dst, 'down', octets);
@@ -135,8 +143,11 @@ export class UnattributedAddresses {
         if (this.last === c) this.last = undefined;
       }
     }
+    // Retention counts back from the newest day seen, or from today when that is later in the future: flows replayed
+    // from an old capture keep their addresses, and an exporter whose clock runs years ahead cannot expire the rest.
+    const horizon = Math.min(today, this.newestDay);
     for (const day of [...this.stored.keys()]) {
-      if (day >= today - this.retentionDays) continue;
+      if (day >= horizon - this.retentionDays) continue;
       this.stored.delete(day);
       out.push({ scope: UNATTRIBUTED_SCOPE, key: dayKey(day), value: null });
     }
