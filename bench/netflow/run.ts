@@ -140,7 +140,8 @@ async function trialWispmeter(proto: FlowProtocol, rps: number, durationS: numbe
     const errors = sumOf(counters.decodeErrors) + sumOf(counters.dropped) + counters.droppedRecords;
     const lostAt: string[] = [];
     if (kernel.socketDrops > 0) lostAt.push(`kernel: ${kernel.socketDrops} datagrams dropped on the socket (receive buffer full, the collector read too slowly)`);
-    if (counters.packets + kernel.socketDrops < sent.packets) lostAt.push(`unaccounted: ${sent.packets - counters.packets - kernel.socketDrops} datagrams neither received nor counted as kernel drops`);
+    const queueDrops = counters.dropped.receive_queue_full ?? 0;
+    if (counters.packets + kernel.socketDrops + queueDrops < sent.packets) lostAt.push(`unaccounted: ${sent.packets - counters.packets - kernel.socketDrops - queueDrops} datagrams neither received nor counted as kernel or receive-queue drops`);
     if (errors > 0) lostAt.push(`collector: decode errors ${JSON.stringify(counters.decodeErrors)}, dropped ${JSON.stringify(counters.dropped)}, dropped usage records ${counters.droppedRecords}`);
     if (counters.flows !== sent.records && kernel.socketDrops === 0 && counters.packets === sent.packets) lostAt.push(`decoder: ${sent.records - counters.flows} records of received datagrams not decoded`);
     // Under kernel loss the stored totals must still equal what was decoded: that tells the store apart from the socket.

@@ -46,9 +46,9 @@ async function send(port: number, packets: Buffer[]): Promise<void> {
 const datagrams = (v: number) => readFileSync(new URL(`softflowd-v${v}.hex`, dir), 'utf8').split('\n').filter(Boolean).map((l) => Buffer.from(l, 'hex'));
 
 describe('NetflowCollector', () => {
-  it.each([5, 9, 10])('softflowd -v %i over UDP: spooled per-subscriber totals equal mkpcap truth', async (v) => {
+  it.each([[5, true], [9, true], [10, true], [5, false], [9, false], [10, false]])('softflowd -v %i over UDP (receive thread: %s): spooled per-subscriber totals equal mkpcap truth', async (v, receiveThread) => {
     const spool = new MemorySpool();
-    const h = await start(spool);
+    const h = await start(spool, { receiveThread });
     await send(h.port, datagrams(v));
     expect(await h.metric('wispmeter_netflow_socket_drops')).toBe(0);
     await h.collector.stop();
