@@ -48,7 +48,7 @@ export interface WispmeterNetflow {
 }
 
 /** `--static ADDR/32=ADDR` for every address: each nfgen subscriber address is its own subscriber. */
-export async function startWispmeterNetflow(opts: { subscriberAddresses: readonly string[]; keep?: boolean }): Promise<WispmeterNetflow> {
+export async function startWispmeterNetflow(opts: { subscriberAddresses: readonly string[]; keep?: boolean; configFile?: string | undefined }): Promise<WispmeterNetflow> {
   const dataDir = makeTempDir('wispmeter-bench-netflow-');
   const port = await freeUdpPort();
   const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
@@ -58,7 +58,7 @@ export async function startWispmeterNetflow(opts: { subscriberAddresses: readonl
     server = await startServerProcess({
       name: 'wispmeter',
       binary: process.execPath,
-      args: [WISPMETER_MAIN, 'collect', '--data-dir', dataDir, '--netflow-listen', `127.0.0.1:${port}`,
+      args: [WISPMETER_MAIN, 'collect', ...(opts.configFile ? ['-c', opts.configFile] : []), '--data-dir', dataDir, '--netflow-listen', `127.0.0.1:${port}`,
         ...statics, '--metrics-listen', new URL(metricsUrl).host, '--log-level', 'warn'],
       // The NetFlow socket binds before the metrics server listens; check both anyway.
       ready: async () => (await fetchWithin(metricsUrl)).ok && udpSocketState(port).sockets > 0,

@@ -142,6 +142,8 @@ export class ReceiveThread {
       const listen = this.bound.map((b) => (b.family === 'IPv6' ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`));
       this.spawn(listen).then(
         (addresses) => {
+          // stop() came while this one was starting: it was sent 'stop' (queued until the worker listens); make sure.
+          if (this.stopped) return void this.worker?.terminate();
           this.bound = addresses;
           this.opts.log.info({ addresses }, 'netflow: receive thread restarted');
         },
