@@ -80,6 +80,27 @@ describe('NetflowCollector', () => {
   });
 });
 
+describe('NetflowCollector with its receive thread', () => {
+  it('counts datagrams the full receive queue dropped: received + queue drops + socket drops = sent', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const h = await start(new MemorySpool(), { receiveQueue: '1MiB', receiveBuffer: '4MiB' });
+    // The sender runs while this thread is blocked in execFileSync: the receive thread fills the 1 MiB ring
+    // (~1,000 datagrams of 1,000 bytes) and must count the rest, never wait.
+    const sender = `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+      const next = () => { if (n === 3000) return s.close(); n++; s.send(Buffer.alloc(1000, 0), ${h.port}, '127.0.0.1', next); }; next();`;
+    execFileSync(process.execPath, ['-e', sender]);
+    await new Promise((r) => setTimeout(r, 300));
+    const queueDrops = await h.metric('wispmeter_netflow_dropped_total', { reason: 'receive_queue_full' });
+    const received = await h.metric('wispmeter_netflow_packets_total');
+    const socketDrops = await h.metric('wispmeter_netflow_socket_drops');
+    expect(queueDrops).toBeGreaterThan(0);
+    expect(received).toBeGreaterThanOrEqual(1000);
+    expect(received + queueDrops + socketDrops).toBe(3000);
+    expect(h.logs.some((l) => l.includes('receive_queue_full'))).toBe(true);
+    await h.collector.stop();
+  });
+});
+
 describe('NetflowCollector and a refusing spool', () => {
   it('keeps records for the next tick while the spool is full, and counts the refusal', async () => {
     const { SpoolFullError } = await import('../pipeline/spool-types.js');
