@@ -47,7 +47,7 @@ export const netflowSchema = z.strictObject({
    * two use two cores. false: one thread does both (the sockets' handler decodes).
    */
   receiveThread: z.boolean().default(true),
-  /** Size of that queue (shared memory). When it is full, datagrams are dropped and counted (receive_queue_full). */
+  /** Size of that queue (shared memory). When it is full the receive thread waits and the socket buffer fills (counted). */
   receiveQueue: byteSize.pipe(z.number().int().min(MIN_RING_BYTES, `at least ${MIN_RING_BYTES} bytes (1MiB)`).max(1024 * 1024 * 1024, 'at most 1GiB')).default(16 * 1024 * 1024),
   /** Known exporters. Empty: every source is accepted and named by its address. */
   exporters: z.array(exporterSchema).default([]),

@@ -35,7 +35,7 @@ describe('DatagramRing', () => {
     for (const g of drainAll(ring)) expect(g.payload.readUInt32BE(0)).toBe(expected++);
     expect(expected).toBe(next);
     expect(ring.empty()).toBe(true);
-    expect(ring.takeCounts()).toEqual({ received: next, dropped: 0, droppedOctets: 0 });
+    expect(ring.takeCounts()).toEqual({ received: next, dropped: 0, droppedOctets: 0, waited: 0 });
   });
 
   it('counts what does not fit when full, overwrites nothing, and takes datagrams again once drained', () => {
@@ -46,11 +46,20 @@ describe('DatagramRing', () => {
     // 1400 bytes + 12 of header + 8 of address per entry: 742 fit in 1 MiB (one slot stays free).
     expect(written).toBe(Math.floor((MIN_RING_BYTES - 4) / 1420));
     expect(refused).toBe(1000 - written);
-    expect(ring.takeCounts()).toEqual({ received: 1000, dropped: refused, droppedOctets: refused * 1400 });
+    expect(ring.takeCounts()).toEqual({ received: 1000, dropped: refused, droppedOctets: refused * 1400, waited: 0 });
     const got = drainAll(ring);
     expect(got.map((g) => g.payload.readUInt32BE(0))).toEqual([...Array(written).keys()]);
     expect(ring.write(datagram(5000, 1400), '10.0.0.1', 2055)).toBe(true);
     expect(drainAll(ring).map((g) => g.payload.readUInt32BE(0))).toEqual([5000]);
+  });
+
+  it('writeOrWait: a full ring of a stopping consumer drops and counts instead of waiting', () => {
+    const ring = DatagramRing.create(MIN_RING_BYTES);
+    while (ring.write(datagram(1, 1400), '10.0.0.1', 1));
+    ring.takeCounts();
+    ring.stopWaiting();
+    expect(ring.writeOrWait(datagram(2, 1400), '10.0.0.1', 1)).toBe(false);
+    expect(ring.takeCounts()).toEqual({ received: 1, dropped: 1, droppedOctets: 1400, waited: 1 });
   });
 
   it('keeps the entry until the visitor returns, also when it throws', () => {

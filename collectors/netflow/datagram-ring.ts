@@ -5,7 +5,9 @@
 //   int32 source address length, the address text (latin1), the payload, padding to 4.
 // head is where the producer writes next, tail where the consumer reads next; head === tail is empty, so the
 // producer never lets head reach tail from behind (a full ring keeps at least 4 bytes free).
-// A datagram that does not fit is not written and is counted in DROPPED: the receive thread never waits.
+// A datagram that does not fit either waits for room (writeOrWait: the receive thread stops reading, so the kernel's
+// socket buffer fills behind the ring and its drops are the kernel's, counted in /proc/net/udp) or, with write() and
+// once the consumer is stopping, is not written and is counted in DROPPED. Nothing is lost uncounted.
 
 const HEAD = 0;
 const TAIL = 1;
@@ -16,7 +18,13 @@ const RECEIVED = 3;
 /** Datagrams that did not fit, and their octets. */
 const DROPPED = 4;
 const DROPPED_OCTETS = 5;
+/** Datagrams that found the ring full and waited for room. */
+const WAITED = 6;
+/** 1 once the consumer is stopping: the producer no longer waits for room (it would wait for nobody). */
+const STOPPING = 7;
 const CONTROL_SLOTS = 8;
+/** The producer looks for room again after this long (the consumer does not notify per datagram it frees). */
+const ROOM_WAIT_MS = 1;
 const CONTROL_BYTES = CONTROL_SLOTS * 4;
 const ENTRY_HEADER = 12;
 const WRAP = -1;
@@ -28,6 +36,7 @@ export interface RingCounts {
   received: number;
   dropped: number;
   droppedOctets: number;
+  waited: number;
 }
 
 /** Visits one datagram; `payload` is a view into the ring, valid only during the call (copy what you keep). */
@@ -39,7 +48,7 @@ export class DatagramRing {
   private readonly control: Int32Array;
   /** The counter slots as unsigned: they wrap at 2^32 and are read as differences (takeCounts). */
   private readonly counts: Uint32Array;
-  private readonly taken = { received: 0, dropped: 0, droppedOctets: 0 };
+  private readonly taken = { received: 0, dropped: 0, droppedOctets: 0, waited: 0 };
   private readonly words: Int32Array;
   private readonly bytes: Buffer;
 
@@ -61,8 +70,30 @@ export class DatagramRing {
 
   /** Copies one datagram in; false (and counted as dropped) when it does not fit. Never blocks. */
   write(payload: Uint8Array, address: string, port: number): boolean {
-    const c = this.control;
     Atomics.add(this.counts, RECEIVED, 1);
+    return this.place(payload, address, port) || this.dropped(payload.length);
+  }
+
+  /**
+   * Copies one datagram in, waiting (in the receive thread: Atomics.wait blocks it) while the ring is full, so that
+   * datagrams queue in the kernel's socket buffer behind the ring instead of being read only to be dropped. Once
+   * the consumer is stopping (stopWaiting) a datagram that does not fit is dropped and counted, never waited for.
+   */
+  writeOrWait(payload: Uint8Array, address: string, port: number): boolean {
+    Atomics.add(this.counts, RECEIVED, 1);
+    if (this.place(payload, address, port)) return true;
+    Atomics.add(this.counts, WAITED, 1);
+    const c = this.control;
+    for (;;) {
+      if (Atomics.load(c, STOPPING) === 1) return this.dropped(payload.length);
+      Atomics.wait(c, TAIL, Atomics.load(c, TAIL), ROOM_WAIT_MS);
+      if (this.place(payload, address, port)) return true;
+    }
+  }
+
+  /** Writes the entry if it fits now; counts nothing. */
+  private place(payload: Uint8Array, address: string, port: number): boolean {
+    const c = this.control;
     const addressLength = address.length;
     const size = (ENTRY_HEADER + addressLength + payload.length + 3) & ~3;
     const cap = this.capacity;
@@ -74,9 +105,9 @@ export class DatagramRing {
       else if (size < t) {
         this.words[h >> 2] = WRAP;
         at = 0;
-      } else return this.dropped(payload.length);
+      } else return false;
     } else if (h + size < t) at = h;
-    else return this.dropped(payload.length);
+    else return false;
     const w = at >> 2;
     this.words[w] = payload.length;
     this.words[w + 1] = port;
@@ -86,6 +117,11 @@ export class DatagramRing {
     const next = at + size;
     Atomics.store(c, HEAD, next === cap ? 0 : next);
     return true;
+  }
+
+  /** Consumer side, when stopping: the producer stops waiting for room (it drops and counts instead). */
+  stopWaiting(): void {
+    Atomics.store(this.control, STOPPING, 1);
   }
 
   /**
@@ -160,14 +196,15 @@ export class DatagramRing {
     return true;
   }
 
-  /** Datagrams received and dropped since the previous call (consumer side; exact across the 2^32 wrap). */
+  /** Datagrams received, dropped and made to wait since the previous call (consumer side; exact across the 2^32 wrap). */
   takeCounts(): RingCounts {
     const c = this.counts;
-    const now = { received: Atomics.load(c, RECEIVED), dropped: Atomics.load(c, DROPPED), droppedOctets: Atomics.load(c, DROPPED_OCTETS) };
+    const now = { received: Atomics.load(c, RECEIVED), dropped: Atomics.load(c, DROPPED), droppedOctets: Atomics.load(c, DROPPED_OCTETS), waited: Atomics.load(c, WAITED) };
     const d = {
       received: (now.received - this.taken.received) >>> 0,
       dropped: (now.dropped - this.taken.dropped) >>> 0,
       droppedOctets: (now.droppedOctets - this.taken.droppedOctets) >>> 0,
+      waited: (now.waited - this.taken.waited) >>> 0,
     };
     Object.assign(this.taken, now);
     return d;

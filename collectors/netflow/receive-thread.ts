@@ -19,8 +19,10 @@ export interface ReceiveThreadOptions {
   log: ReceiveThreadLog;
   /** Called on this thread for every datagram, in arrival order per socket. */
   visit: DatagramVisitor;
-  /** Datagrams the receive thread took but could not queue (ring full), reported as they are seen. */
+  /** Datagrams the receive thread took but could not queue (ring full while stopping), reported as they are seen. */
   onDropped: (datagrams: number, octets: number) => void;
+  /** Datagrams that found the ring full and waited for room (the kernel buffer meanwhile holds what comes). */
+  onWaited?: (datagrams: number) => void;
   /** The receive thread died; it is restarted on the same ports after `restartDelayMs`. */
   onFailure: (err: Error) => void;
   restartDelayMs?: number;
@@ -39,13 +41,16 @@ export class ReceiveThread {
   private worker: Worker | undefined;
   private bound: BoundAddress[] = [];
   private pumping: Promise<void> | undefined;
+  /** stop() was called: no restart, and the receive thread no longer waits for room. */
+  private stopping = false;
+  /** The receive thread is gone: the pump ends. */
   private stopped = false;
   private closed: (() => void) | undefined;
   /** Resolves the pump's sleep; called on the worker's 'readable' message and on stop. */
   private wakeup: (() => void) | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   /** Every count the ring reported, for tests and the bench: received = visited + dropped once drained. */
-  readonly totals: RingCounts = { received: 0, dropped: 0, droppedOctets: 0 };
+  readonly totals: RingCounts = { received: 0, dropped: 0, droppedOctets: 0, waited: 0 };
 
   constructor(private readonly opts: ReceiveThreadOptions) {}
 
@@ -62,7 +67,7 @@ export class ReceiveThread {
 
   /** Starts visiting datagrams (call once the visitor's state exists). */
   deliver(): void {
-    if (!this.ring || this.pumping || this.stopped) return;
+    if (!this.ring || this.pumping || this.stopping) return;
     this.pumping = this.pump(this.ring);
   }
 
@@ -72,9 +77,11 @@ export class ReceiveThread {
 
   /** Closes the sockets, then hands every datagram still in the ring to the visitor. Runs once. */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.stopping) return;
+    this.stopping = true;
     clearTimeout(this.restartTimer);
+    // The pump goes on draining until the sockets are closed; a receive thread waiting for room stops waiting.
+    this.ring?.stopWaiting();
     const worker = this.worker;
     if (worker) {
       const closed = new Promise<void>((done) => {
@@ -86,6 +93,7 @@ export class ReceiveThread {
       if ((await Promise.race([closed, timeout])) === 'timeout') this.opts.log.error({}, 'netflow: receive thread did not close its sockets in time; terminated');
       await worker.terminate();
     }
+    this.stopped = true;
     this.wake();
     await this.pumping;
     this.drainAll();
@@ -128,26 +136,26 @@ export class ReceiveThread {
       });
       worker.on('exit', (code) => {
         if (!ready) return reject(new Error(`netflow: receive thread exited (code ${code}) before it listened`));
-        if (!this.stopped) this.failed(worker, new Error(`netflow: receive thread exited unexpectedly (code ${code})`));
+        if (!this.stopping) this.failed(worker, new Error(`netflow: receive thread exited unexpectedly (code ${code})`));
       });
     });
   }
 
   /** A dead receive thread is an error, logged and counted, never a silent stop: restart it on the same ports. */
   private failed(worker: Worker, err: Error): void {
-    if (this.worker !== worker || this.stopped) return;
+    if (this.worker !== worker || this.stopping) return;
     this.worker = undefined;
     void worker.terminate();
     this.opts.log.error({ err }, 'netflow: receive thread failed; datagrams sent until it is back are lost (restarting)');
     this.opts.onFailure(err);
     const restart = (): void => {
-      if (this.stopped) return;
+      if (this.stopping) return;
       // The same ports, also for a listen address that asked for port 0.
       const listen = this.bound.map((b) => (b.family === 'IPv6' ? `[${b.address}]:${b.port}` : `${b.address}:${b.port}`));
       this.spawn(listen).then(
         (addresses) => {
           // stop() came while this one was starting: it was sent 'stop' (queued until the worker listens); make sure.
-          if (this.stopped) return void this.worker?.terminate();
+          if (this.stopping) return void this.worker?.terminate();
           this.bound = addresses;
           this.opts.log.info({ addresses }, 'netflow: receive thread restarted');
         },
@@ -199,6 +207,10 @@ export class ReceiveThread {
   private takeCounts(): void {
     const d = this.ring!.takeCounts();
     this.totals.received += d.received;
+    if (d.waited) {
+      this.totals.waited += d.waited;
+      this.opts.onWaited?.(d.waited);
+    }
     if (d.dropped) {
       this.totals.dropped += d.dropped;
       this.totals.droppedOctets += d.droppedOctets;

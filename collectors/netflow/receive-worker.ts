@@ -22,7 +22,8 @@ try {
   // The handler does no more than the copy: everything else happens on the decoding thread.
   const readable: FromReceiveWorker = { type: 'readable' };
   const onMessage = (msg: Buffer, rinfo: { address: string; port: number }): void => {
-    if (ring.write(msg, rinfo.address, rinfo.port) && ring.takeWakeRequest()) port.postMessage(readable);
+    // A full ring blocks this thread (the kernel buffer fills behind it); see DatagramRing.writeOrWait.
+    if (ring.writeOrWait(msg, rinfo.address, rinfo.port) && ring.takeWakeRequest()) port.postMessage(readable);
   };
   for (const s of sockets) s.on('message', onMessage);
   port.on('message', (m: ToReceiveWorker) => {

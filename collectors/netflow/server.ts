@@ -102,8 +102,9 @@ export class NetflowCollector {
         visit: (msg, address, port) => this.handle(r, msg, address, port),
         onDropped: (datagrams) => {
           r.metrics.dropped.inc({ reason: 'receive_queue_full' }, datagrams);
-          r.drops.drop('receive_queue_full', { source: '(receive thread)', detail: `${datagrams} datagrams: the decoder fell behind and the receive queue was full` });
+          r.drops.drop('receive_queue_full', { source: '(receive thread)', detail: `${datagrams} datagrams: the receive queue was full while stopping` });
         },
+        onWaited: (datagrams) => r.metrics.receiveQueueWaits.inc(datagrams),
         onFailure: () => r.metrics.receiveThreadFailures.inc(),
       });
       bound = await receiver.start();
