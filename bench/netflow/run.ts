@@ -149,7 +149,7 @@ async function trialWispmeter(proto: FlowProtocol, rps: number, durationS: numbe
     const stored = compareStored(sent, await wm.storedTotals(new Date(startedMs - 3_600_000), new Date(Date.now() + 3_600_000)));
     const errors = sumOf(counters.decodeErrors) + sumOf(counters.dropped) + counters.droppedRecords;
     const lostAt: string[] = [];
-    if (kernel.socketDrops > 0) lostAt.push(`kernel: ${kernel.socketDrops} datagrams dropped on the socket (receive buffer full, the collector read too slowly)`);
+    if (kernel.socketDrops > 0) lostAt.push(`kernel: ${kernel.socketDrops} datagrams dropped on the socket (receive buffer full, the collector read too slowly${counters.receiveQueueWaits ? `; the decoder fell behind: ${counters.receiveQueueWaits} datagrams waited for room in the receive queue` : '; no receive-queue waits: the socket reader was the slower part'})`);
     const queueDrops = counters.dropped.receive_queue_full ?? 0;
     if (counters.packets + kernel.socketDrops + queueDrops < sent.packets) lostAt.push(`unaccounted: ${sent.packets - counters.packets - kernel.socketDrops - queueDrops} datagrams neither received nor counted as kernel or receive-queue drops`);
     if (errors > 0) lostAt.push(`collector: decode errors ${JSON.stringify(counters.decodeErrors)}, dropped ${JSON.stringify(counters.dropped)}, dropped usage records ${counters.droppedRecords}`);
