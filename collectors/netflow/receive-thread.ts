@@ -49,6 +49,7 @@ export class ReceiveThread {
   /** Resolves the pump's sleep; called on the worker's 'readable' message and on stop. */
   private wakeup: (() => void) | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
+  private stopRun: Promise<void> | undefined;
   /** Every count the ring reported, for tests and the bench: received = visited + dropped once drained. */
   readonly totals: RingCounts = { received: 0, dropped: 0, droppedOctets: 0, waited: 0 };
 
@@ -76,8 +77,12 @@ export class ReceiveThread {
   }
 
   /** Closes the sockets, then hands every datagram still in the ring to the visitor. Runs once. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  stop(): Promise<void> {
+    this.stopRun ??= this.shutdown();
+    return this.stopRun;
+  }
+
+  private async shutdown(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
     // The pump goes on draining until the sockets are closed; a receive thread waiting for room stops waiting.
