@@ -23,6 +23,8 @@ export interface WispmeterCounters {
   dropped: Record<string, number>;
   droppedRecords: number;
   socketDrops: number;
+  /** Datagrams that found the receive thread's queue full (the decoder was behind; the socket buffer filled meanwhile). */
+  receiveQueueWaits: number;
   heldSets: number;
   octets: number;
 }
@@ -48,7 +50,7 @@ export interface WispmeterNetflow {
 }
 
 /** `--static ADDR/32=ADDR` for every address: each nfgen subscriber address is its own subscriber. */
-export async function startWispmeterNetflow(opts: { subscriberAddresses: readonly string[]; keep?: boolean }): Promise<WispmeterNetflow> {
+export async function startWispmeterNetflow(opts: { subscriberAddresses: readonly string[]; keep?: boolean; configFile?: string | undefined }): Promise<WispmeterNetflow> {
   const dataDir = makeTempDir('wispmeter-bench-netflow-');
   const port = await freeUdpPort();
   const metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
@@ -58,7 +60,7 @@ export async function startWispmeterNetflow(opts: { subscriberAddresses: readonl
     server = await startServerProcess({
       name: 'wispmeter',
       binary: process.execPath,
-      args: [WISPMETER_MAIN, 'collect', '--data-dir', dataDir, '--netflow-listen', `127.0.0.1:${port}`,
+      args: [WISPMETER_MAIN, 'collect', ...(opts.configFile ? ['-c', opts.configFile] : []), '--data-dir', dataDir, '--netflow-listen', `127.0.0.1:${port}`,
         ...statics, '--metrics-listen', new URL(metricsUrl).host, '--log-level', 'warn'],
       // The NetFlow socket binds before the metrics server listens; check both anyway.
       ready: async () => (await fetchWithin(metricsUrl)).ok && udpSocketState(port).sockets > 0,
@@ -103,7 +105,7 @@ function parseUsage(text: string): StoredTotals[] {
 }
 
 function parseCounters(text: string): WispmeterCounters {
-  const c: WispmeterCounters = { packets: 0, flows: 0, decodeErrors: {}, dropped: {}, droppedRecords: 0, socketDrops: 0, heldSets: 0, octets: 0 };
+  const c: WispmeterCounters = { packets: 0, flows: 0, decodeErrors: {}, dropped: {}, droppedRecords: 0, socketDrops: 0, receiveQueueWaits: 0, heldSets: 0, octets: 0 };
   for (const line of text.split('\n')) {
     const m = /^(wispmeter_netflow_\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m) continue;
@@ -117,6 +119,7 @@ function parseCounters(text: string): WispmeterCounters {
       case 'wispmeter_netflow_dropped_total': if (value) c.dropped[reason] = value; break;
       case 'wispmeter_netflow_dropped_records_total': c.droppedRecords += value; break;
       case 'wispmeter_netflow_socket_drops': c.socketDrops += value; break;
+      case 'wispmeter_netflow_receive_queue_waits_total': c.receiveQueueWaits += value; break;
       case 'wispmeter_netflow_held_sets': c.heldSets += value; break;
       case 'wispmeter_netflow_octets_total': c.octets += value; break;
       default: break;

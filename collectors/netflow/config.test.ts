@@ -8,6 +8,8 @@ describe('netflowSchema', () => {
     expect(c).toEqual({
       listen: ['0.0.0.0:2055', '[::]:2055', '0.0.0.0:4739', '[::]:4739'],
       receiveBuffer: 8 * 1024 * 1024,
+      receiveThread: true,
+      receiveQueue: 16 * 1024 * 1024,
       exporters: [],
       static: [],
       classes: [],
@@ -37,6 +39,9 @@ describe('netflowSchema', () => {
     ['an exporter name used twice', { exporters: [{ name: 'x', address: '10.0.0.1' }, { name: 'x', address: '10.0.0.2' }] }, 'exporters.1.name'],
     ['a bad class name', { classes: [{ name: 'Zero Rated', prefixes: ['10.0.0.0/8'] }] }, 'classes.0.name'],
     ['a bad prefix', { static: [{ prefix: '10.0.0.0/33', subscriber: 'a' }] }, 'static.0.prefix'],
+    ['a receive queue under 1 MiB', { receiveQueue: '512KiB' }, 'receiveQueue'],
+    ['a receive queue that is no size', { receiveQueue: 'big' }, 'receiveQueue'],
+    ['receiveThread not a boolean', { receiveThread: 'yes' }, 'receiveThread'],
     ['an unknown key', { listen: ['0.0.0.0:2055'], port: 2055 }, ''],
   ])('refuses %s', (_name, input, path) => {
     const r = netflowSchema.safeParse(input);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 // From config/primitives.ts, not config/schema.ts: schema.ts imports this section, and a cycle would leave
 // these uninitialised here.
 import { byteSize, cidr, duration, listenAddress } from '../../config/primitives.js';
+import { MIN_RING_BYTES } from './datagram-ring.js';
 
 export const exporterSchema = z.strictObject({
   /** Name of the router: the `device` of its usage records. */
@@ -41,6 +42,13 @@ export const netflowSchema = z.strictObject({
   listen: z.array(listenAddress).min(1).default(['0.0.0.0:2055', '[::]:2055', '0.0.0.0:4739', '[::]:4739']),
   /** SO_RCVBUF asked for; the kernel caps it at net.core.rmem_max (the granted size is logged). */
   receiveBuffer: byteSize.default(8 * 1024 * 1024),
+  /**
+   * Receive in a worker thread that only copies datagrams into a shared queue, and decode on the main thread, so the
+   * two use two cores. false: one thread does both (the sockets' handler decodes).
+   */
+  receiveThread: z.boolean().default(true),
+  /** Size of that queue (shared memory). When it is full the receive thread waits and the socket buffer fills (counted). */
+  receiveQueue: byteSize.pipe(z.number().int().min(MIN_RING_BYTES, `at least ${MIN_RING_BYTES} bytes (1MiB)`).max(1024 * 1024 * 1024, 'at most 1GiB')).default(16 * 1024 * 1024),
   /** Known exporters. Empty: every source is accepted and named by its address. */
   exporters: z.array(exporterSchema).default([]),
   /** Static address/prefix → subscriber entries; RADIUS leases of the same length win. */

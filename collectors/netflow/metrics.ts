@@ -6,8 +6,8 @@ import type { AttributionKind, AttributionTotals } from './flow-accounting.js';
 import { udpSockets } from '../pipeline/proc-net-udp.js';
 
 /** Datagrams or records dropped outside the decoder. A closed set, each a label of wispmeter_netflow_dropped_total. */
-export type DropReason = 'unknown_exporter' | 'shutting_down' | 'spool_full' | 'spool_error';
-export const DROP_REASONS: readonly DropReason[] = ['unknown_exporter', 'shutting_down', 'spool_full', 'spool_error'];
+export type DropReason = 'unknown_exporter' | 'shutting_down' | 'receive_queue_full' | 'spool_full' | 'spool_error';
+export const DROP_REASONS: readonly DropReason[] = ['unknown_exporter', 'shutting_down', 'receive_queue_full', 'spool_full', 'spool_error'];
 
 /** What one exporter sent: datagrams by header version (NO_VERSION: shorter than one), and flows decoded. */
 export interface ExporterTraffic {
@@ -36,6 +36,8 @@ export interface NetflowMetrics {
   decodeErrors: Counter<'reason'>;
   dropped: Counter<'reason'>;
   droppedRecords: Counter;
+  receiveThreadFailures: Counter;
+  receiveQueueWaits: Counter;
   octets: Counter<'attribution' | 'class'>;
   records: Counter;
 }
@@ -50,7 +52,7 @@ export function createNetflowMetrics(registry: Registry, state: () => NetflowSta
   const exporters = [...new Set(exporterNames)];
   const decodeErrors = new Counter({ name: 'wispmeter_netflow_decode_errors_total', help: 'Bad datagrams, sets and records by reason (no_template: data whose template never came in the hold time)', labelNames: ['reason'], registers: [registry] });
   for (const reason of DECODE_ERROR_REASONS) decodeErrors.inc({ reason }, 0);
-  const dropped = new Counter({ name: 'wispmeter_netflow_dropped_total', help: 'Datagrams (unknown_exporter, shutting_down) or spool appends (spool_full, spool_error) dropped', labelNames: ['reason'], registers: [registry] });
+  const dropped = new Counter({ name: 'wispmeter_netflow_dropped_total', help: 'Datagrams (unknown_exporter, shutting_down, receive_queue_full: the receive thread\'s queue was full at shutdown) or spool appends (spool_full, spool_error) dropped', labelNames: ['reason'], registers: [registry] });
   for (const reason of DROP_REASONS) dropped.inc({ reason }, 0);
   new Gauge({ name: 'wispmeter_netflow_held_sets', help: 'Data sets waiting for their template', registers: [registry], collect() { this.set(state().heldSets); } });
   new Gauge({ name: 'wispmeter_netflow_templates', help: 'Templates and options templates cached', registers: [registry], collect() { this.set(state().templates); } });
@@ -79,6 +81,8 @@ export function createNetflowMetrics(registry: Registry, state: () => NetflowSta
     }),
     decodeErrors,
     dropped,
+    receiveQueueWaits: new Counter({ name: 'wispmeter_netflow_receive_queue_waits_total', help: 'Datagrams that found the receive queue full: the receive thread waited for room while the kernel buffer held what came (its overflow is wispmeter_netflow_socket_drops)', registers: [registry] }),
+    receiveThreadFailures: new Counter({ name: 'wispmeter_netflow_receive_thread_failures_total', help: 'Times the receive thread died (it is restarted on the same ports; datagrams in between are lost)', registers: [registry] }),
     droppedRecords: new Counter({ name: 'wispmeter_netflow_dropped_records_total', help: 'Usage records lost because the spool refused them (full or failing)', registers: [registry] }),
     octets: new Counter({
       name: 'wispmeter_netflow_octets_total', help: 'Octets (after sampling) by attribution (subscriber, internal, unattributed) and class', labelNames: ['attribution', 'class'], registers: [registry],

@@ -46,9 +46,9 @@ async function send(port: number, packets: Buffer[]): Promise<void> {
 const datagrams = (v: number) => readFileSync(new URL(`softflowd-v${v}.hex`, dir), 'utf8').split('\n').filter(Boolean).map((l) => Buffer.from(l, 'hex'));
 
 describe('NetflowCollector', () => {
-  it.each([5, 9, 10])('softflowd -v %i over UDP: spooled per-subscriber totals equal mkpcap truth', async (v) => {
+  it.each([[5, true], [9, true], [10, true], [5, false], [9, false], [10, false]])('softflowd -v %i over UDP (receive thread: %s): spooled per-subscriber totals equal mkpcap truth', async (v, receiveThread) => {
     const spool = new MemorySpool();
-    const h = await start(spool);
+    const h = await start(spool, { receiveThread });
     await send(h.port, datagrams(v));
     expect(await h.metric('wispmeter_netflow_socket_drops')).toBe(0);
     await h.collector.stop();
@@ -77,6 +77,33 @@ describe('NetflowCollector', () => {
     const h = await start(spool, { exporters: [{ name: 'ccr', address: '10.9.9.9' }] });
     await send(h.port, datagrams(5).slice(0, 3));
     expect(await h.metric('wispmeter_netflow_dropped_total', { reason: 'unknown_exporter' })).toBe(3);
+  });
+});
+
+describe('NetflowCollector with its receive thread', () => {
+  it.each([
+    ['a kernel buffer that holds the rest: nothing is lost', '8MiB', 3000],
+    ['a kernel buffer that overflows: received + socket drops = sent', '1MiB', 8000],
+  ])('when the decoder is blocked, the receive thread waits for room (counted) with %s', async (_name, receiveBuffer, count) => {
+    const { execFileSync } = await import('node:child_process');
+    const h = await start(new MemorySpool(), { receiveQueue: '1MiB', receiveBuffer });
+    // The sender runs while this thread is blocked in execFileSync: the receive thread fills the 1 MiB ring
+    // (~1,000 datagrams of 1,000 bytes), then waits; the socket buffer takes what comes, and the kernel counts
+    // what it cannot take.
+    const sender = `const s = require('node:dgram').createSocket('udp4'); let n = 0;
+      const next = () => { if (n === ${count}) return s.close(); n++; s.send(Buffer.alloc(1000, 0), ${h.port}, '127.0.0.1', next); }; next();`;
+    execFileSync(process.execPath, ['-e', sender]);
+    const deadline = Date.now() + 5000;
+    const settled = async () => (await h.metric('wispmeter_netflow_packets_total')) + (await h.metric('wispmeter_netflow_socket_drops'));
+    while ((await settled()) < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const received = await h.metric('wispmeter_netflow_packets_total');
+    const socketDrops = await h.metric('wispmeter_netflow_socket_drops');
+    expect(await h.metric('wispmeter_netflow_receive_queue_waits_total')).toBeGreaterThan(0);
+    expect(await h.metric('wispmeter_netflow_dropped_total', { reason: 'receive_queue_full' })).toBe(0);
+    expect(received + socketDrops).toBe(count);
+    if (receiveBuffer === '8MiB') expect(socketDrops).toBe(0);
+    else expect(socketDrops).toBeGreaterThan(0);
+    await h.collector.stop();
   });
 });
 

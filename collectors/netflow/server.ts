@@ -1,9 +1,7 @@
 // The NetFlow/IPFIX collector: UDP listeners → decoder → attribution → 1-minute buckets → spool, on a timer.
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { parseHostPort } from '../../config/primitives.js';
 import type { Lease } from '../pipeline/lease.js';
 import { SpoolFullError, type SpoolWriter, type StateChange } from '../pipeline/spool-types.js';
 import type { UsageRecord } from '../pipeline/usage-record.js';
@@ -16,6 +14,8 @@ import { FlowAccounting, type ExporterInfo } from './flow-accounting.js';
 import { FlowDecoder } from './flow-decoder.js';
 import { createNetflowMetrics, NO_VERSION, type DropReason, type ExporterTraffic, type NetflowMetrics } from './metrics.js';
 import { PrefixTable } from './prefix-table.js';
+import type { BoundAddress } from './receive-protocol.js';
+import { ReceiveThread } from './receive-thread.js';
 import { TotalCounters } from './total-counters.js';
 import { TrafficClassifier } from './traffic-class.js';
 import { UNATTRIBUTED_SCOPE, UnattributedAddresses } from './unattributed-addresses.js';
@@ -58,7 +58,13 @@ interface Running {
   /** Datagrams by version and flows, per exporter name; read by the metrics when scraped. */
   traffic: Map<string, ExporterTraffic>;
   drops: DropLog<DropReason | DecodeErrorReason>;
+  /** netflow.receiveThread false: the sockets, read on this thread. */
   sockets: Socket[];
+  /** netflow.receiveThread true: the worker thread that owns the sockets. */
+  receiver: ReceiveThread | undefined;
+  bound: BoundAddress[];
+  /** Set once receiving has ended and everything received was handled: later datagrams are shutting_down drops. */
+  closed: boolean;
   pending: UsageRecord[];
   persistedTemplates: string;
   timer: NodeJS.Timeout;
@@ -90,8 +96,30 @@ export class NetflowCollector {
     const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
     const unattributed = new UnattributedAddresses();
     unattributed.restore(this.opts.spool.state(UNATTRIBUTED_SCOPE));
-    const sockets = await bindUdp(config.listen, { component: 'netflow', receiveBuffer: config.receiveBuffer, warnWhenCapped: true, log });
-    const ports = sockets.map((s) => s.address().port);
+    let sockets: Socket[] = [];
+    let receiver: ReceiveThread | undefined;
+    let bound: BoundAddress[];
+    if (config.receiveThread) {
+      // Datagrams wait in the ring until deliver(), below, once `r` exists.
+      receiver = new ReceiveThread({
+        listen: config.listen, receiveBuffer: config.receiveBuffer, queueBytes: config.receiveQueue, log,
+        visit: (msg, address, port) => this.handle(r, msg, address, port),
+        onDropped: (datagrams) => {
+          r.metrics.dropped.inc({ reason: 'receive_queue_full' }, datagrams);
+          r.drops.drop('receive_queue_full', { source: '(receive thread)', detail: `${datagrams} datagrams: the receive queue was full while stopping` });
+        },
+        onWaited: (datagrams) => r.metrics.receiveQueueWaits.inc(datagrams),
+        onFailure: () => r.metrics.receiveThreadFailures.inc(),
+      });
+      bound = await receiver.start();
+    } else {
+      sockets = await bindUdp(config.listen, { component: 'netflow', receiveBuffer: config.receiveBuffer, warnWhenCapped: true, log });
+      bound = sockets.map((s) => {
+        const a = s.address();
+        return { address: a.address, port: a.port, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4' };
+      });
+    }
+    const ports = bound.map((b) => b.port);
     const r: Running = {
       log, decoder, aggregator, unattributed, exporters,
       subscribers: this.buildSubscribers(),
@@ -100,25 +128,24 @@ export class NetflowCollector {
       metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports, traffic: r.traffic, octets: r.accounting.octets }), config.exporters.map((e) => e.name)),
       traffic: new Map(),
       drops: new DropLog<DropReason | DecodeErrorReason>(log, 'netflow drop', 10_000, () => this.now()),
-      sockets,
+      sockets, receiver, bound,
+      closed: false,
       pending: [],
       persistedTemplates: JSON.stringify(decoder.snapshot()),
       timer: setInterval(() => void this.flush(), this.opts.flushIntervalMs ?? 5000),
       flushing: undefined,
     };
     r.timer.unref();
-    for (const s of sockets) s.on('message', (msg, rinfo) => this.onMessage(r, msg, rinfo));
+    for (const s of sockets) s.on('message', (msg, rinfo) => this.handle(r, msg, rinfo.address, rinfo.port));
     this.running = r;
+    receiver?.deliver();
     log.info({ addresses: this.addresses(), exporters: config.exporters.map((e) => e.name), templates: decoder.cache.size }, 'netflow: listening');
   }
 
   /** Bound addresses while running; empty after stop() (a closed socket has no address). */
   addresses(): { address: string; port: number; family: 'IPv4' | 'IPv6' }[] {
     if (this.stopping) return [];
-    return (this.running?.sockets ?? []).map((s) => {
-      const a = s.address();
-      return { address: a.address, port: a.port, family: a.family === 'IPv6' ? 'IPv6' : 'IPv4' };
-    });
+    return (this.running?.receiver?.addresses() ?? this.running?.bound ?? []).map((b) => ({ ...b }));
   }
 
   /** Appends finished buckets, expires held sets and persists changed templates; runs on the timer, public for tests. */
@@ -144,7 +171,10 @@ export class NetflowCollector {
     const r = this.running;
     if (!r) return;
     clearInterval(r.timer);
+    // Whatever the sockets took before they closed is decoded (the receive thread's queue is drained), then flushed.
     await Promise.all(r.sockets.map((s) => new Promise<void>((done) => s.close(() => done()))));
+    await r.receiver?.stop();
+    r.closed = true;
     await this.flush(true);
     r.drops.flush();
     r.log.info({ held: r.decoder.held }, 'netflow: stopped');
@@ -152,15 +182,16 @@ export class NetflowCollector {
 
   /** The sockets' message handler: one datagram from `rinfo`; public for the hot-path bench (bench/netflow). */
   receive(msg: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>): void {
-    if (this.running) this.onMessage(this.running, msg, rinfo);
+    if (this.running) this.handle(this.running, msg, rinfo.address, rinfo.port);
   }
 
-  private onMessage(r: Running, msg: Buffer, rinfo: Pick<RemoteInfo, 'address' | 'port'>): void {
+  /** One datagram from the sockets (or the receive thread's queue): `msg` is only valid during the call. */
+  private handle(r: Running, msg: Buffer, source: string, sourcePort: number): void {
     try {
-      if (this.stopping) return this.drop(r, 'shutting_down', { source: sourceOf(rinfo) });
-      const address = rinfo.address.startsWith('::ffff:') ? rinfo.address.slice(7) : rinfo.address;
+      if (r.closed) return this.drop(r, 'shutting_down', { source: sourceOf(source, sourcePort) });
+      const address = source.startsWith('::ffff:') ? source.slice(7) : source;
       const exporter = this.opts.config.exporters.length ? r.exporters.lookup(address)?.value : { name: address };
-      if (!exporter) return this.drop(r, 'unknown_exporter', { source: sourceOf(rinfo) });
+      if (!exporter) return this.drop(r, 'unknown_exporter', { source: sourceOf(source, sourcePort) });
       const out = r.decoder.decode(msg, address, this.now());
       const leaseVersion = this.opts.leaseVersion?.();
       if (leaseVersion !== undefined && leaseVersion !== r.leaseVersion) {
@@ -176,7 +207,7 @@ export class NetflowCollector {
       traffic.flows += out.flows.length;
       for (const e of out.errors) {
         r.metrics.decodeErrors.inc({ reason: e });
-        r.drops.drop(e, { source: sourceOf(rinfo), exporter: exporter.name });
+        r.drops.drop(e, { source: sourceOf(source, sourcePort), exporter: exporter.name });
       }
       for (const f of out.flows) {
         const early = r.accounting.add(f, exporter);
@@ -184,7 +215,7 @@ export class NetflowCollector {
       }
     } catch (err) {
       r.metrics.decodeErrors.inc({ reason: 'internal_error' });
-      r.drops.drop('internal_error', { source: sourceOf(rinfo), detail: err instanceof Error ? err.message : String(err) });
+      r.drops.drop('internal_error', { source: sourceOf(source, sourcePort), detail: err instanceof Error ? err.message : String(err) });
     }
   }
 
@@ -232,5 +263,5 @@ export class NetflowCollector {
   }
 }
 
-const sourceOf = (rinfo: Pick<RemoteInfo, 'address' | 'port'>): string => `${rinfo.address}:${rinfo.port}`;
+const sourceOf = (address: string, port: number): string => `${address}:${port}`;
 

@@ -1,7 +1,6 @@
 // Binds a collector's UDP listen addresses, with the receive buffer it asks for, or none of them.
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { Logger } from 'pino';
 import { parseHostPort } from '../../config/primitives.js';
 
 export interface UdpListenOptions {
@@ -11,7 +10,14 @@ export interface UdpListenOptions {
   receiveBuffer: number;
   /** Warn with the sysctl to run when the kernel grants less (NetFlow cannot ask an exporter to resend). */
   warnWhenCapped: boolean;
-  log: Logger;
+  log: UdpListenLog;
+}
+
+/** What bindUdp logs through: a pino Logger, or a forwarder in a worker thread (collectors/netflow/receive-worker.ts). */
+export interface UdpListenLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /**
