@@ -2,7 +2,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { accountingRequestAuthenticator, verifyAccountingRequest, verifyAccountingResponse, verifyStatusServer } from './authenticator.js';
+import { accountingRequestAuthenticator, findMessageAuthenticator, verifyAccountingRequest, verifyAccountingResponse, verifyStatusServer } from './authenticator.js';
 import { decodePacket } from './decode.js';
 import { defaultDictionary } from './dictionary.js';
 import { buildAccountingRequest, buildAccountingResponse, buildStatusServerResponse, encodeAttribute } from './encode.js';
@@ -53,6 +53,24 @@ describe('accounting authenticators', () => {
     expect(res.subarray(0, 4)).toEqual(Buffer.from([5, interim[1]!, 0, 20]));
     expect(verifyAccountingResponse(res, req.packet.authenticator, captures.secret)).toBe(true);
     expect(verifyAccountingResponse(res, Buffer.alloc(16), captures.secret)).toBe(false);
+  });
+
+  it('signs the response with a Message-Authenticator when the request carried one, and only then', () => {
+    const dict = defaultDictionary();
+    const req = decodePacket(withMa, dict);
+    if (!req.ok) throw new Error(req.detail);
+    const res = buildAccountingResponse(req.packet, captures.secret);
+    const at = findMessageAuthenticator(res);
+    expect(at).toBe(22); // first attribute, after the 20-octet header
+    // HMAC-MD5 over the response with the authenticator field and the value zeroed (accounting, as FreeRADIUS signs it).
+    const zeroed = Buffer.from(res);
+    zeroed.fill(0, 4, 20);
+    zeroed.fill(0, 22, 38);
+    expect(res.subarray(22, 38)).toEqual(createHmac('md5', captures.secret).update(zeroed).digest());
+    expect(verifyAccountingResponse(res, req.packet.authenticator, captures.secret)).toBe(true);
+    const plain = decodePacket(interim, dict);
+    if (!plain.ok) throw new Error(plain.detail);
+    expect(findMessageAuthenticator(buildAccountingResponse(plain.packet, captures.secret))).toBeUndefined();
   });
 
   it('copies Proxy-State into the response in order (RFC 2865 §5.33)', () => {

@@ -2,7 +2,7 @@
 import { isIPv4 } from 'node:net';
 import type { AttributeDef, Dictionary } from './dictionary.js';
 import { HEADER_LENGTH, MAX_PACKET_LENGTH, VENDOR_SPECIFIC, type RadiusPacket } from './decode.js';
-import { accountingRequestAuthenticator, messageAuthenticator, responseAuthenticator } from './authenticator.js';
+import { accountingRequestAuthenticator, findMessageAuthenticator, messageAuthenticator, responseAuthenticator } from './authenticator.js';
 import { parseIPv4, parseIPv6 } from '../pipeline/ip.js';
 
 export const CODE_ACCOUNTING_REQUEST = 4;
@@ -113,10 +113,17 @@ export function buildAccountingRequest(identifier: number, attributes: readonly 
   return packet;
 }
 
-/** The Accounting-Response to a verified request: Proxy-State copied in order (RFC 2865 §5.33), authenticator set. */
+/**
+ * The Accounting-Response to a verified request: Proxy-State copied in order (RFC 2865 §5.33), authenticator set.
+ * A request that carried a Message-Authenticator gets one back, so a NAS that signs its requests can also check
+ * that the answer came from us. Accounting packets sign it over a zeroed authenticator field, the request's as the
+ * response's (FreeRADIUS rad_sign/rad_verify; radclient refuses the reply otherwise).
+ */
 export function buildAccountingResponse(request: RadiusPacket, secret: string): Buffer {
-  return buildResponse(request, secret, false);
+  return buildResponse(request, secret, findMessageAuthenticator(request.raw) === undefined ? undefined : ZERO_AUTHENTICATOR);
 }
+
+const ZERO_AUTHENTICATOR = Buffer.alloc(16);
 
 /**
  * The Accounting-Response to a verified Status-Server on the accounting port (RFC 5997 §3). It carries a
@@ -124,10 +131,12 @@ export function buildAccountingResponse(request: RadiusPacket, secret: string): 
  * as FreeRADIUS signs it); the Response Authenticator is computed last, over that HMAC. radclient checks both.
  */
 export function buildStatusServerResponse(request: RadiusPacket, secret: string): Buffer {
-  return buildResponse(request, secret, true);
+  return buildResponse(request, secret, request.authenticator);
 }
 
-function buildResponse(request: RadiusPacket, secret: string, withMessageAuthenticator: boolean): Buffer {
+/** `signWith`: the authenticator a Message-Authenticator is computed over; none is added when undefined. */
+function buildResponse(request: RadiusPacket, secret: string, signWith: Buffer | undefined): Buffer {
+  const withMessageAuthenticator = signWith !== undefined;
   const attributes: Buffer[] = [];
   if (withMessageAuthenticator) attributes.push(Buffer.from([MESSAGE_AUTHENTICATOR, 18, ...new Array<number>(16).fill(0)]));
   let off = HEADER_LENGTH;
@@ -142,7 +151,7 @@ function buildResponse(request: RadiusPacket, secret: string, withMessageAuthent
   request.authenticator.copy(packet, 4);
   if (withMessageAuthenticator) {
     const valueOffset = HEADER_LENGTH + 2;
-    messageAuthenticator(packet, request.authenticator, valueOffset, secret).copy(packet, valueOffset);
+    messageAuthenticator(packet, signWith, valueOffset, secret).copy(packet, valueOffset);
   }
   responseAuthenticator(packet, secret).copy(packet, 4);
   return packet;

@@ -107,6 +107,23 @@ describe('RadiusCollector', () => {
     for (const [who, t] of Object.entries(expected.subscribers)) expect(h.spool.totals().get(who)?.bytesDown.toString()).toBe(t.bytesDown);
   });
 
+  it('signs the answer to a signed Accounting-Request, and real radclient verifies it', async () => {
+    const h = await startCollector();
+    const send = async (secret: string): Promise<{ out: string; code: number | null }> => {
+      const child = execFile('radclient', ['-x', '-r', '1', '-t', '1', `127.0.0.1:${h.port()}`, 'acct', secret]);
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => { out += String(d); });
+      child.stderr!.on('data', (d: Buffer) => { out += String(d); });
+      child.stdin!.end('User-Name = "ma@isp", Acct-Status-Type = Start, Acct-Session-Id = "ma1", Message-Authenticator = 0x00\n');
+      const code = await new Promise<number | null>((r) => child.on('close', r));
+      return { out, code };
+    };
+    const ok = await send(SECRET);
+    expect(ok.code, ok.out).toBe(0);
+    // The reply radclient printed carries our Message-Authenticator (radclient checks it before printing the reply).
+    expect(ok.out).toMatch(/Received Accounting-Response[\s\S]*Message-Authenticator = 0x[0-9a-f]{32}/);
+  });
+
   it('answers Status-Server (RFC 5997) from real radclient without touching sessions or the spool', async () => {
     const h = await startCollector();
     const status = async (input: string, secret = SECRET): Promise<{ out: string; code: number | null }> => {
