@@ -96,6 +96,9 @@ export function generate(): { walks: Record<string, string>; expected: Expected 
 
   for (let step = 0; step < STEPS; step++) {
     for (const dev of Object.keys(walks)) walks[dev]!.push([]);
+    // The AP's radio 1: its noise floor (UBNT-AirMAX-MIB ubntWlStatNoiseFloor, dBm), moving with the step; no random
+    // draw, so the counters' sequence stays as it was.
+    walks.ap?.[step]!.push({ oid: '1.3.6.1.4.1.41112.1.4.5.1.8.1', type: 'INTEGER', value: String(-96 + (step % 4)) });
     ROWS.forEach((r, i) => {
       const s = state[i]!;
       const mod = r.width === 32 ? 1n << 32n : 1n << 64n;

@@ -32,6 +32,8 @@ const execFileP = promisify(execFile);
 interface HealthTruth {
   stations: Map<string, { signal: number; ccq: number; airmax: number; tx: number; rx: number }>;
   interfaces: Map<string, number>;
+  /** The AP radio's noise floor (ubntWlStatNoiseFloor of radio 1, dBm). */
+  noiseFloor: number;
   /** When snmpd started (ms): no uptime can be longer than since then. */
   startedAt: number;
 }
@@ -91,7 +93,7 @@ describe('Grafana dashboards: every InfluxQL query against influxd loaded by wis
       sysObjectID: '.1.3.6.1.4.1.41112.1.4',
       hostIfMib: false,
       hostResources: false,
-      fixture: { walkFile: join(ROOT, 'fixtures/snmp/ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
+      fixture: { walkFile: join(ROOT, 'fixtures/snmp/ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.4.1.41112.1.4.5', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
     });
     // One fixed step: counters never move, so the poller bills nothing and the usage totals above stay the truth.
     ap.setStep(AP_STEP);
@@ -284,8 +286,8 @@ async function servedHealth(port: number): Promise<Omit<HealthTruth, 'startedAt'
     const mac = idx.split('.').slice(1).map((n) => Number(n).toString(16).padStart(2, '0')).join(':');
     stations.set(mac, { signal: Number(signal.get(idx)), ccq: Number(ccq.get(idx)), airmax: Number(airmax.get(idx)), tx: Number(tx.get(idx)), rx: Number(rx.get(idx)) });
   }
-  const [names, oper] = await Promise.all([walk('.1.3.6.1.2.1.31.1.1.1.1'), walk('.1.3.6.1.2.1.2.2.1.8')]);
-  return { stations, interfaces: new Map([...oper].map(([i, v]) => [names.get(i)!, Number(v)])) };
+  const [names, oper, noise] = await Promise.all([walk('.1.3.6.1.2.1.31.1.1.1.1'), walk('.1.3.6.1.2.1.2.2.1.8'), walk('.1.3.6.1.4.1.41112.1.4.5.1.8')]);
+  return { stations, interfaces: new Map([...oper].map(([i, v]) => [names.get(i)!, Number(v)])), noiseFloor: Number(noise.get('1')) };
 }
 
 /** The one value of a query without GROUP BY; no series at all means nothing matched (0). */
@@ -429,5 +431,14 @@ const CHECKS: Record<string, (series: Series[], ctx: CheckContext) => void> = {
   'wispmeter-radio/12': (s, { devices }) => {
     expect(s.map((x) => x.tags!.device).sort()).toEqual(live(devices).map((d) => d.device).sort());
     for (const x of s) expect(x.values.every((row) => row[1] === null || Number(row[1]) >= 0)).toBe(true);
+  },
+  'wispmeter-radio/13': (s, { devices, health }) => {
+    expect(Number.isInteger(health.noiseFloor) && health.noiseFloor < -80).toBe(true);
+    expect(s.map((x) => x.tags!.device).sort()).toEqual(live(devices).map((d) => d.device).sort());
+    for (const x of s) {
+      const values = x.values.map((row) => row[1]).filter((v) => v !== null);
+      expect(values.length).toBeGreaterThan(0);
+      expect(new Set(values)).toEqual(new Set([health.noiseFloor]));
+    }
   },
 };

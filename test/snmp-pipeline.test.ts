@@ -60,7 +60,7 @@ describe('SNMP poller end to end (snmpd, influxd)', () => {
         // The simulated AP's uptime is its agent's: restarting its snmpd is the AP rebooting.
         hostIfMib: false,
         hostResources: false,
-        fixture: { walkFile: join(FIXTURES, 'ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
+        fixture: { walkFile: join(FIXTURES, 'ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.4.1.41112.1.4.5', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
       }),
       startInfluxd(),
     ]);

@@ -17,21 +17,25 @@ export const AIRMAX_STATION = {
   rxBytes: `${ENTRY}.14`,
   txCapacity: `${ENTRY}.17`,
   rxCapacity: `${ENTRY}.18`,
+  /** ubntWlStatNoiseFloor (dBm) of the radio, ubntWlStatTable, indexed by ubntWlStatIndex alone. */
+  noiseFloor: '1.3.6.1.4.1.41112.1.4.5.1.8',
 } as const;
 
 const COLUMNS = [
   AIRMAX_STATION.name, AIRMAX_STATION.signal, AIRMAX_STATION.ccq, AIRMAX_STATION.amc,
   AIRMAX_STATION.txBytes, AIRMAX_STATION.rxBytes, AIRMAX_STATION.txCapacity, AIRMAX_STATION.rxCapacity,
+  AIRMAX_STATION.noiseFloor,
 ] as const;
 
 export const airmaxStationProfile: Profile = {
   id: 'airmax-station',
   columns: COLUMNS,
   read(columns, rules): ProfileReading {
-    const [name, signal, ccq, amc, tx, rx, txCap, rxCap] = columns;
+    const [name, signal, ccq, amc, tx, rx, txCap, rxCap, noise] = columns;
     const rule = rules['airmax-station'];
     const out: ProfileReading = { rows: [], skipped: {} };
-    for (const idx of indices(columns)) {
+    // Rows are the station table's; the noise floor column (another table, indexed by radio) only adds to them.
+    for (const idx of indices(columns.slice(0, -1))) {
       const mac = macFromIndex(idx);
       const down = counter(tx?.get(idx));
       const up = counter(rx?.get(idx));
@@ -53,6 +57,8 @@ export const airmaxStationProfile: Profile = {
       gauge('airmax_capacity_percent', int(amc?.get(idx)));
       gauge('tx_capacity_kbps', int(txCap?.get(idx)));
       gauge('rx_capacity_kbps', int(rxCap?.get(idx)));
+      // The radio's noise floor, on each of its stations (their signal reads against it).
+      gauge('noise_floor_dbm', int(noise?.get(idx.split('.')[0]!)));
       out.rows.push({
         key: `sta:${idx}`,
         label: mac,

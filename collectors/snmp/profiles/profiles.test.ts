@@ -79,6 +79,18 @@ describe('airmax-station', () => {
     }]);
   });
 
+  it("puts the station's radio noise floor on it, and the radio table's own index makes no row", () => {
+    const idx = '1.4.24.214.170.187.204';
+    const other = '2.4.24.214.170.187.205'; // a station on radio 2, which reports no noise floor
+    const both = (a: Cell, b: Cell) => col([[idx, a], [other, b]]);
+    const r = airmaxStationProfile.read([
+      both(str('a'), str('b')), col([]), col([]), col([]), both(c64(1n), c64(2n)), both(c64(1n), c64(2n)), col([]), col([]),
+      col([['1', int(-95n)]]), // ubntWlStatNoiseFloor of radio 1
+    ], RULES);
+    expect(r.skipped).toEqual({});
+    expect(r.rows.map((row) => [row.key, row.health])).toEqual([[`sta:${idx}`, { noise_floor_dbm: -95 }], [`sta:${other}`, {}]]);
+  });
+
   it('refuses an index that is not radio + 6 octets', () => {
     expect(macFromIndex('1.4.24.214')).toBeUndefined();
     expect(macFromIndex('1.4.24.214.170.187.999')).toBeUndefined();
