@@ -6,7 +6,7 @@ import { billingPeriod, localParts, parseInstant, type Period } from '../rating/
 import { formatMoney } from '../rating/money.js';
 import { piecesOf } from '../rating/proration.js';
 import { subscribersOf } from '../rating/rate.js';
-import { dailyUsage, readBillingUsage } from '../billing-export/run/daily-usage.js';
+import { dailyUsage, localDays, readBillingUsage } from '../billing-export/run/daily-usage.js';
 import type { UsageStore } from '../store/usage-store.js';
 
 export interface Quota {
@@ -89,11 +89,7 @@ export function countedBytes(q: Quota, down: bigint, up: bigint): bigint {
 export async function readDays(store: UsageStore, catalog: Catalog, c: Customer, period: Period, until: number): Promise<DayUsage[]> {
   const days = new Map<string, DayUsage>();
   const end = Math.min(period.to, until);
-  for (let t = period.from; t < end; t += 3_600_000) {
-    const p = localParts(t, c.timezone);
-    const d = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-    if (!days.has(d)) days.set(d, { date: d, bytesDown: 0n, bytesUp: 0n });
-  }
+  for (const d of localDays(period, c.timezone)) if (d.start < end) days.set(d.date, { date: d.date, bytesDown: 0n, bytesUp: 0n });
   if (subscribersOf(c).length > 0) {
     for (const d of dailyUsage(await readBillingUsage(store, catalog, c, period), period, c.timezone)) days.set(d.date, d);
   }

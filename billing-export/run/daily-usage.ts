@@ -52,13 +52,14 @@ export function dailyUsage(usage: CustomerUsage, period: { from: number; to: num
   return days.flatMap((d, i) => (used[i] ? [{ date: d.date, bytesDown: down[i]!, bytesUp: up[i]! }] : []));
 }
 
-interface LocalDay {
+export interface LocalDay {
   date: string;
   /** UTC ms of the local midnight that starts the day. */
   start: number;
 }
 
-function localDays(period: { from: number; to: number }, tz: string): LocalDay[] {
+/** The local days of [from, to) in `tz`: each with its date and the UTC instant of its midnight. */
+export function localDays(period: { from: number; to: number }, tz: string): LocalDay[] {
   const out: LocalDay[] = [];
   const p = localParts(period.from, tz);
   let day = Date.UTC(p.year, p.month - 1, p.day);
