@@ -26,7 +26,7 @@ import { ledgerPath } from './bill.js';
 import { createLogger } from './logger.js';
 import type { CommonFlags } from './options.js';
 import { Pipeline } from './pipeline.js';
-import { embeddedStorePath } from './stores.js';
+import { embeddedStorePath, spoolPath } from './stores.js';
 import { usageJson, usageTable } from './usage-format.js';
 
 export interface DemoFlags extends CommonFlags {
@@ -166,7 +166,7 @@ async function billDemo(dataDir: string, store: EmbeddedStore, logger: ReturnTyp
     }
     for (const s of report.skipped) process.stderr.write(`${s.number}  ${s.customerId}  already invoiced for ${DEMO_PERIOD} (an earlier demo in this data dir)\n`);
     process.stderr.write(`billing run for ${DEMO_PERIOD}: ${report.finalized.length} invoice(s) finalized, ${report.skipped.length} already there\n`);
-    const spool = await readSpoolState(join(dataDir, 'spool'));
+    const spool = await readSpoolState(spoolPath(config));
     const rec = await reconcile(store, catalog, {
       period: DEMO_PERIOD,
       invoiceOf: (id) => ledger.finalizedDocument(id, DEMO_PERIOD),

@@ -1,5 +1,4 @@
 // Wires one running pipeline from a Config: spool → sink runners → stores, collectors in front, metrics beside.
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { healthSchema, parseHostPort, type Config } from '../config/schema.js';
@@ -20,7 +19,7 @@ import { Daemon, type Unit } from './daemon.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { evaluateHealth, type HealthInputs, type HealthReport } from './health.js';
 import { MetricsServer } from './metrics-server.js';
-import { embeddedStorePath } from './stores.js';
+import { embeddedStorePath, spoolPath } from './stores.js';
 
 export interface PipelineOptions {
   /** How long stop() keeps delivering spooled records to the stores before it leaves the rest for next time. */
@@ -128,7 +127,7 @@ export class Pipeline {
       {
         name: 'spool',
         start: async () => {
-          this.spoolRef = await Spool.open(join(config.dataDir, 'spool'), {
+          this.spoolRef = await Spool.open(spoolPath(config), {
             maxBytes: config.spool.maxBytes,
             segmentBytes: config.spool.segmentBytes,
             logger,

@@ -1,6 +1,5 @@
 // `wispmeter reconcile`: the revenue-assurance report of a period from the catalog, a usage store and the ledger.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { readSpoolState } from '../collectors/pipeline/spool-state-reader.js';
 import { duration } from '../config/primitives.js';
 import { Ledger } from '../billing-export/ledger/ledger.js';
@@ -9,7 +8,7 @@ import { reconcile } from '../reconcile/reconcile.js';
 import { ledgerPath, loadCatalogFor, type CatalogFlags } from './bill.js';
 import { createLogger } from './logger.js';
 import { FlagError, resolveConfig } from './options.js';
-import { openUsageStore } from './stores.js';
+import { openUsageStore, spoolPath } from './stores.js';
 
 export interface ReconcileFlags extends CatalogFlags {
   period: string;
@@ -38,7 +37,7 @@ export async function runReconcile(flags: ReconcileFlags): Promise<void> {
   const ledger = path && existsSync(path) ? Ledger.open(path, { readOnly: true }) : undefined;
   try {
     // The collectors' state, read beside a running `wispmeter collect` without disturbing it (no lock, no writes).
-    const spool = await readSpoolState(join(config.dataDir, 'spool'));
+    const spool = await readSpoolState(spoolPath(config));
     const report = await reconcile(store, catalog, {
       period: flags.period,
       thresholdPct,

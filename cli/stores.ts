@@ -7,6 +7,11 @@ import { EmbeddedStore } from '../store/embedded/embedded-store.js';
 import { InfluxUsageStore } from '../store/influx/influx-usage-store.js';
 import type { UsageStore } from '../store/usage-store.js';
 
+/** The durable spool's folder in the data dir: the collector writes it, reconcile reads the collectors' state from it. */
+export function spoolPath(config: Config): string {
+  return join(config.dataDir, 'spool');
+}
+
 export function embeddedStorePath(config: Config): string | undefined {
   const embedded = config.stores.embedded;
   if (!embedded) return undefined;
