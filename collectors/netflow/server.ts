@@ -241,6 +241,8 @@ export class NetflowCollector {
     } catch (err) {
       const reason: DropReason = err instanceof SpoolFullError ? 'spool_full' : 'spool_error';
       r.metrics.dropped.inc({ reason });
+      // The templates are compared again next tick; the address lists have to be told.
+      r.unattributed.unwritten(state);
       // Retried on the next tick while the backlog is bounded. NetFlow cannot ask the exporter to resend, so
       // past the bound the loss is counted and logged, never silent.
       if (!all && r.pending.length + records.length <= MAX_PENDING_RECORDS) {

@@ -70,6 +70,26 @@ describe('UnattributedAddresses', () => {
     expect(t.changes(later + 2 * 86_400_000, true).map((c) => [c.key, c.value === null])).toEqual([[dayKey(Math.floor((later + 365 * 86_400_000) / 86_400_000)), false], ['2026-01-05', true]]);
   });
 
+  it('gives changes the spool refused again with the next ones, unless a newer snapshot of that day replaces them', () => {
+    const t = new UnattributedAddresses({ retentionDays: 2 });
+    t.add(1, 2, 10, JAN5);
+    t.add(1, 2, 7, JAN5 + 3 * 86_400_000); // Jan 8: Jan 5 is over (written and let go) and past retention
+    const refused = t.changes(JAN5 + 3 * 86_400_000 + 1, true);
+    expect(refused.map((c) => [c.key, c.value === null])).toEqual([['2026-01-05', false], ['2026-01-08', false], ['2026-01-05', true]]);
+    t.unwritten(refused);
+    // Nothing changed since: the refused changes come back as they were, the last one per day.
+    const again = t.changes(JAN5 + 3 * 86_400_000 + 2, true);
+    expect(again.map((c) => [c.key, c.value === null])).toEqual([['2026-01-05', true], ['2026-01-08', false]]);
+    expect(day(again, '2026-01-08')?.bytes).toBe('7');
+    // Refused again, then the day moves on: the newer snapshot of Jan 8 replaces the refused one.
+    t.unwritten(again);
+    t.add(1, 2, 5, JAN5 + 3 * 86_400_000 + 10);
+    const third = t.changes(JAN5 + 3 * 86_400_000 + 20, true);
+    expect(third.map((c) => [c.key, c.value === null])).toEqual([['2026-01-05', true], ['2026-01-08', false]]);
+    expect(day(third, '2026-01-08')?.bytes).toBe('12');
+    expect(t.changes(JAN5 + 3 * 86_400_000 + 30, true)).toEqual([]);
+  });
+
   it('continues a day after a restart from the state it wrote', () => {
     const a = new UnattributedAddresses();
     a.add(ip('100.64.9.5'), ip('1.1.1.1'), 300, JAN5);

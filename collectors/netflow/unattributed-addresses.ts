@@ -84,6 +84,8 @@ export class UnattributedAddresses {
   private lastPersist = Number.NEGATIVE_INFINITY;
   /** The latest day a flow (or the restored state) has, for retention. */
   private newestDay = Number.NEGATIVE_INFINITY;
+  /** Changes the spool refused, by key: given again with the next changes() unless a newer one replaces them. */
+  private readonly refused = new Map<string, StateChange>();
 
   constructor(opts: UnattributedAddressesOptions = {}) {
     this.capacity = Math.max(16, opts.capacity ?? 4096);
@@ -127,6 +129,8 @@ export class UnattributedAddresses {
    */
   changes(now: number, all = false): StateChange[] {
     const out: StateChange[] = [];
+    const again = [...this.refused.values()];
+    this.refused.clear();
     const today = Math.floor(now / DAY_MS);
     const due = all || now - this.lastPersist >= this.persistEveryMs;
     for (const c of [...this.open.values()]) {
@@ -152,7 +156,14 @@ export class UnattributedAddresses {
       out.push({ scope: UNATTRIBUTED_SCOPE, key: dayKey(day), value: null });
     }
     if (due) this.lastPersist = now;
-    return out;
+    // A day's snapshot is whole, so a newer change of the same day replaces a refused one.
+    const newer = new Set(out.map((c) => c.key));
+    return [...again.filter((c) => !newer.has(c.key)), ...out];
+  }
+
+  /** The spool refused these changes (an append that failed): they go again with the next changes(). */
+  unwritten(changes: readonly StateChange[]): void {
+    for (const c of changes) if (c.scope === UNATTRIBUTED_SCOPE) this.refused.set(c.key, c);
   }
 
   private counter(day: number): DayCounter {
