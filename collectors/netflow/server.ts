@@ -95,7 +95,8 @@ export class NetflowCollector {
     for (const e of config.exporters) exporters.add(e.address, e.samplingInterval === undefined ? { name: e.name } : { name: e.name, samplingInterval: e.samplingInterval });
     const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
     const unattributed = new UnattributedAddresses();
-    unattributed.restore(this.opts.spool.state(UNATTRIBUTED_SCOPE));
+    const skippedDays = unattributed.restore(this.opts.spool.state(UNATTRIBUTED_SCOPE));
+    if (skippedDays) log.warn({ skipped: skippedDays }, 'netflow: ignored saved unattributed-address entries of the wrong shape');
     let sockets: Socket[] = [];
     let receiver: ReceiveThread | undefined;
     let bound: BoundAddress[];
