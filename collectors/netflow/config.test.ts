@@ -9,6 +9,7 @@ describe('netflowSchema', () => {
       listen: ['0.0.0.0:2055', '[::]:2055', '0.0.0.0:4739', '[::]:4739'],
       receiveBuffer: 8 * 1024 * 1024,
       receiveThread: true,
+      receiveMethod: 'auto',
       receiveQueue: 16 * 1024 * 1024,
       exporters: [],
       static: [],
@@ -42,6 +43,7 @@ describe('netflowSchema', () => {
     ['a receive queue under 1 MiB', { receiveQueue: '512KiB' }, 'receiveQueue'],
     ['a receive queue that is no size', { receiveQueue: 'big' }, 'receiveQueue'],
     ['receiveThread not a boolean', { receiveThread: 'yes' }, 'receiveThread'],
+    ['an unknown receive method', { receiveMethod: 'io_uring' }, 'receiveMethod'],
     ['an unknown key', { listen: ['0.0.0.0:2055'], port: 2055 }, ''],
   ])('refuses %s', (_name, input, path) => {
     const r = netflowSchema.safeParse(input);

@@ -47,6 +47,12 @@ export const netflowSchema = z.strictObject({
    * two use two cores. false: one thread does both (the sockets' handler decodes).
    */
   receiveThread: z.boolean().default(true),
+  /**
+   * How the receive thread reads its sockets: `recvmmsg` takes many datagrams per system call (Linux x64/arm64,
+   * through koffi), `dgram` is Node's one-datagram-per-callback socket, `auto` is recvmmsg where it can be used and
+   * dgram elsewhere. Without the receive thread the sockets are read with dgram.
+   */
+  receiveMethod: z.enum(['auto', 'recvmmsg', 'dgram']).default('auto'),
   /** Size of that queue (shared memory). When it is full the receive thread waits and the socket buffer fills (counted). */
   receiveQueue: byteSize.pipe(z.number().int().min(MIN_RING_BYTES, `at least ${MIN_RING_BYTES} bytes (1MiB)`).max(1024 * 1024 * 1024, 'at most 1GiB')).default(16 * 1024 * 1024),
   /** Known exporters. Empty: every source is accepted and named by its address. */

@@ -91,6 +91,11 @@ export class DatagramRing {
     }
   }
 
+  /** Producer side: true once the consumer is stopping (stopWaiting), and the producer should close its sockets. */
+  stopping(): boolean {
+    return Atomics.load(this.control, STOPPING) === 1;
+  }
+
   /** Writes the entry if it fits now; counts nothing. */
   private place(payload: Uint8Array, address: string, port: number): boolean {
     const c = this.control;

@@ -1,11 +1,17 @@
 // Messages between the NetFlow collector and its receive thread (receive-worker.ts).
+import type { BoundSockets } from './recvmmsg-sockets.js';
 
 export interface ReceiveWorkerData {
   shared: SharedArrayBuffer;
   listen: string[];
   receiveBuffer: number;
   warnWhenCapped: boolean;
+  /** Sockets the collector's thread bound for recvmmsg; without them the thread binds `listen` with dgram. */
+  sockets?: BoundSockets;
 }
+
+/** netflow.receiveMethod: recvmmsg where it can be used (else dgram), or one of them by name. */
+export type ReceiveMethod = 'auto' | 'recvmmsg' | 'dgram';
 
 export interface BoundAddress {
   address: string;
@@ -16,7 +22,7 @@ export interface BoundAddress {
 export type ToReceiveWorker = { type: 'stop' };
 
 export type FromReceiveWorker =
-  | { type: 'ready'; addresses: BoundAddress[] }
+  | { type: 'ready'; addresses: BoundAddress[]; method: 'recvmmsg' | 'dgram' }
   | { type: 'bind-error'; message: string }
   /** The ring was empty and the decoder asked to be woken (DatagramRing.park). */
   | { type: 'readable' }

@@ -1,9 +1,10 @@
-// The receive thread over real UDP: every datagram visited or counted, a full queue counted, the queue drained on
-// stop, a dead thread reported and restarted on the same port, a bind error named.
+// The receive thread over real UDP, reading with recvmmsg and with dgram: every datagram visited or counted, a full
+// queue counted, the queue drained on stop, a dead thread reported and restarted on the same port, a bind error named.
 import { createSocket, type Socket } from 'node:dgram';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIN_RING_BYTES } from './datagram-ring.js';
+import type { ReceiveMethod } from './receive-protocol.js';
 import { ReceiveThread, type ReceiveThreadOptions } from './receive-thread.js';
 
 const threads: ReceiveThread[] = [];
@@ -11,7 +12,7 @@ afterEach(async () => {
   await Promise.all(threads.splice(0).map((t) => t.stop()));
 });
 
-function harness(over: Partial<ReceiveThreadOptions> = {}) {
+function harness(method: ReceiveMethod, over: Partial<ReceiveThreadOptions> = {}) {
   const seen: number[] = [];
   const logs: { level: string; msg: string }[] = [];
   const drops = { datagrams: 0, octets: 0, calls: 0 };
@@ -22,7 +23,7 @@ function harness(over: Partial<ReceiveThreadOptions> = {}) {
     error: (_o: object, msg: string) => void logs.push({ level: 'error', msg }),
   };
   const thread = new ReceiveThread({
-    listen: ['127.0.0.1:0'], receiveBuffer: 8 * 1024 * 1024, queueBytes: MIN_RING_BYTES, log,
+    listen: ['127.0.0.1:0'], receiveBuffer: 8 * 1024 * 1024, queueBytes: MIN_RING_BYTES, log, method,
     visit: (payload) => void seen.push(payload.readUInt32BE(0)),
     onDropped: (n, octets) => { drops.datagrams += n; drops.octets += octets; drops.calls++; },
     onFailure: (err) => void failures.push(err),
@@ -54,10 +55,11 @@ async function until(what: () => boolean, ms = 5000): Promise<void> {
   }
 }
 
-describe('ReceiveThread', () => {
+describe.each(['recvmmsg', 'dgram'] as const)('ReceiveThread reading with %s', (method) => {
   it('hands every datagram to the visitor in order, and counts them', async () => {
-    const h = harness();
+    const h = harness(method);
     const [bound] = await h.thread.start();
+    expect(h.thread.method).toBe(method);
     h.thread.deliver();
     await send(bound!.port, 0, 3000);
     await until(() => h.seen.length === 3000);
@@ -67,7 +69,7 @@ describe('ReceiveThread', () => {
   });
 
   it('waits for room when the queue is full (counted), the kernel buffer holding the rest, and loses nothing', async () => {
-    const h = harness();
+    const h = harness(method);
     const [bound] = await h.thread.start();
     // Nothing is visited before deliver(): 1 MiB of queue holds 1,023 entries of 1,024 bytes (1,000 of payload,
     // 12 of header, 9 of address, 3 of padding); the receive thread then waits, and the rest stay in the socket.
@@ -82,7 +84,7 @@ describe('ReceiveThread', () => {
   });
 
   it('on stop, stops waiting for room, visits everything queued and counts what did not fit as dropped', async () => {
-    const h = harness();
+    const h = harness(method);
     const [bound] = await h.thread.start();
     await send(bound!.port, 0, 1500);
     await new Promise((r) => setTimeout(r, 300));
@@ -99,7 +101,7 @@ describe('ReceiveThread', () => {
   });
 
   it('reports a receive thread that died, restarts it on the same port, and receives again', async () => {
-    const h = harness();
+    const h = harness(method);
     const [bound] = await h.thread.start();
     h.thread.deliver();
     await send(bound!.port, 0, 10);
@@ -114,12 +116,25 @@ describe('ReceiveThread', () => {
     expect(h.seen).toEqual([...Array(20).keys()]);
   });
 
+  it.runIf(method === 'recvmmsg')('keeps the sockets while a dead receive thread is replaced: what came meanwhile is not lost', async () => {
+    const h = harness(method, { restartDelayMs: 300 });
+    const [bound] = await h.thread.start();
+    h.thread.deliver();
+    await (h.thread as unknown as { worker: Worker }).worker.terminate();
+    await until(() => h.failures.length === 1);
+    // Sent while no thread reads: they wait in the socket's buffer for the replacement.
+    await send(bound!.port, 0, 200);
+    await until(() => h.seen.length === 200);
+    expect(h.seen).toEqual([...Array(200).keys()]);
+    expect(h.logs.find((l) => l.level === 'error')!.msg).toMatch(/datagrams wait in the socket buffers until it is back/);
+  });
+
   it('rejects start with the address it could not bind', async () => {
     const taken: Socket = createSocket('udp4');
     await new Promise<void>((r) => taken.bind(0, '127.0.0.1', () => r()));
     const port = taken.address().port;
     try {
-      const h = harness({ listen: [`127.0.0.1:${port}`] });
+      const h = harness(method, { listen: [`127.0.0.1:${port}`] });
       await expect(h.thread.start()).rejects.toThrow(`netflow: cannot listen on 127.0.0.1:${port}`);
     } finally {
       taken.close();

@@ -103,7 +103,7 @@ export class NetflowCollector {
     if (config.receiveThread) {
       // Datagrams wait in the ring until deliver(), below, once `r` exists.
       receiver = new ReceiveThread({
-        listen: config.listen, receiveBuffer: config.receiveBuffer, queueBytes: config.receiveQueue, log,
+        listen: config.listen, receiveBuffer: config.receiveBuffer, method: config.receiveMethod, queueBytes: config.receiveQueue, log,
         visit: (msg, address, port) => this.handle(r, msg, address, port),
         onDropped: (datagrams) => {
           r.metrics.dropped.inc({ reason: 'receive_queue_full' }, datagrams);

@@ -67,9 +67,14 @@ function setReceiveBuffer(socket: Socket, where: string, opts: UdpListenOptions)
   } catch (err) {
     log.warn({ err, where }, `${component}: could not set the receive buffer`);
   }
+  reportReceiveBuffer(where, socket.getRecvBufferSize(), opts);
+}
+
+/** Logs the receive buffer the kernel granted, or (warnWhenCapped) how to raise a capped one. */
+export function reportReceiveBuffer(where: string, granted: number, opts: UdpListenOptions): void {
+  const { component, log, receiveBuffer: wanted } = opts;
   if (!opts.warnWhenCapped) return;
   // Linux reports twice what it granted (the doubling covers its bookkeeping); a cap shows as less than asked.
-  const granted = socket.getRecvBufferSize();
   if (granted < wanted) {
     log.warn({ where, wanted, granted }, `${component}: receive buffer capped by the kernel; bursts will be lost. Raise it: sysctl -w net.core.rmem_max=${wanted}`);
   } else {
