@@ -60,7 +60,8 @@ export async function startWispmeterNetflow(opts: { subscriberAddresses: readonl
     server = await startServerProcess({
       name: 'wispmeter',
       binary: process.execPath,
-      args: [WISPMETER_MAIN, 'collect', ...(opts.configFile ? ['-c', opts.configFile] : []), '--data-dir', dataDir, '--netflow-listen', `127.0.0.1:${port}`,
+      // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the collector (every thread) under the bench's load.
+      args: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), WISPMETER_MAIN, 'collect', ...(opts.configFile ? ['-c', opts.configFile] : []), '--data-dir', dataDir, '--netflow-listen', `127.0.0.1:${port}`,
         ...statics, '--metrics-listen', new URL(metricsUrl).host, '--log-level', 'warn'],
       // The NetFlow socket binds before the metrics server listens; check both anyway.
       ready: async () => (await fetchWithin(metricsUrl)).ok && udpSocketState(port).sockets > 0,
