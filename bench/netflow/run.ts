@@ -58,7 +58,7 @@ interface Trial {
 const { values: args } = parseArgs({
   options: {
     proto: { type: 'string', default: 'both' },
-    rates: { type: 'string', default: '100000,400000,800000,1200000,1600000,2000000,2500000,3000000' },
+    rates: { type: 'string', default: '100000,400000,800000,1200000,1600000,2000000,2500000,3000000,3500000,4000000,4500000,5000000' },
     duration: { type: 'string', default: '10' },
     /** Every rate for every collector, also above one it lost at (by default a collector stops climbing there). */
     'all-rates': { type: 'boolean', default: false },
