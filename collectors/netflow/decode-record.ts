@@ -1,7 +1,7 @@
 // Walks one v9/IPFIX data or options record by its template; reads the fields we use and skips the rest.
 import { formatIPv6 } from '../pipeline/ip.js';
 import type { DecodeErrorReason } from './decode-error.js';
-import type { FlowCount, FlowRecord } from './flow-record.js';
+import type { FlowCount, FlowRecord, FlowVisitor } from './flow-record.js';
 import { IE, VARIABLE_LENGTH } from './information-elements.js';
 import type { StreamOptions } from './template-cache.js';
 import { minRecordLength, type StreamKey, type Template } from './template.js';
@@ -50,10 +50,14 @@ class Fields {
   end = 0;
 }
 
-/** Where decoded records go: DecodeOutcome is one. */
+/** Where decoded records go: each flow, in the reused `scratch`, to `visitor`; errors to `errors`. */
 export interface RecordSink {
-  flows: FlowRecord[];
-  errors: DecodeErrorReason[];
+  readonly visitor: FlowVisitor;
+  /** Refilled for every flow (see FlowVisitor). */
+  readonly scratch: FlowRecord;
+  /** Flows handed to the visitor so far. */
+  flows: number;
+  readonly errors: DecodeErrorReason[];
 }
 
 /**
@@ -104,9 +108,13 @@ export function decodeRecords(body: Buffer, t: Template, ctx: RecordContext, out
   const version = ctx.stream.version;
   const layout = layoutOf(t, version);
   const fixed = compiled ? layout.fixedLength : 0;
+  // A compiled layout writes the same fields for every record (lengths are fixed), so one Fields serves the whole
+  // set without a reset; a walked record may leave a field unwritten (a variable-length address of another
+  // length), so each gets a fresh one.
+  const shared = fixed ? new Fields() : undefined;
   let off = 0;
   while (body.length - off >= layout.minLength) {
-    const f = new Fields();
+    const f = shared ?? new Fields();
     if (fixed) {
       // minLength equals fixedLength here, so the whole record is inside the body.
       layout.read!(body, off, f);
@@ -120,10 +128,11 @@ export function decodeRecords(body: Buffer, t: Template, ctx: RecordContext, out
       off = next;
     }
     if (t.kind === 'options') applyOptions(f, ctx);
-    else {
-      const flow = toFlow(f, ctx);
-      if (flow) out.flows.push(flow);
-      else out.errors.push('bad_record');
+    else if (toFlow(f, ctx, out.scratch)) {
+      out.flows++;
+      out.visitor.flow(out.scratch);
+    } else {
+      out.errors.push('bad_record');
     }
   }
 }
@@ -269,6 +278,7 @@ function count(b: Buffer, off: number, len: number): FlowCount | undefined {
   return uint(b, off, len);
 }
 
+
 /**
  * Big-endian uint32 from octets the caller has already bounds-checked (record and field lengths): Buffer's
  * readUInt32BE validates its offset again on every call, a tenth of the decoder's time.
@@ -299,38 +309,37 @@ function applyOptions(f: Fields, ctx: RecordContext): void {
   if (f.initMs !== undefined) o.systemInitMs = f.initMs;
 }
 
-/** The flow a data record describes, or undefined for a record that cannot be a flow (counted as bad_record). */
-function toFlow(f: Fields, ctx: RecordContext): FlowRecord | undefined {
-  if (f.src === undefined || f.dst === undefined || typeof f.src !== typeof f.dst) return undefined;
+/** Fills `flow` with the flow a data record describes; false for a record that cannot be a flow (a bad_record). */
+function toFlow(f: Fields, ctx: RecordContext, flow: FlowRecord): boolean {
+  if (f.src === undefined || f.dst === undefined || typeof f.src !== typeof f.dst) return false;
   const delta = f.octets !== undefined;
   const bytes = f.octets ?? f.octetsTotal;
   const packets = (delta ? f.packets : f.packetsTotal) ?? 0;
-  if (bytes === undefined) return undefined;
+  if (bytes === undefined) return false;
   // A packet has at least one octet; more packets than octets is a corrupt or mis-templated record. (A number and
   // a bigint compare by value.)
-  if (packets > bytes) return undefined;
-  if (!flowTimes(f, ctx)) return undefined;
+  if (packets > bytes) return false;
+  if (!flowTimes(f, ctx)) return false;
   const { stream, options } = ctx;
   let sampling = samplingOf(f);
   if (sampling === undefined && f.samplerId !== undefined) sampling = options?.samplers.get(f.samplerId);
   sampling ??= options?.samplingInterval ?? 1;
-  return {
-    version: stream.version,
-    exporter: stream.exporter,
-    domain: stream.domain,
-    family: typeof f.src === 'number' ? 4 : 6,
-    srcAddr: typeof f.src === 'number' ? f.src : formatIPv6(f.src),
-    dstAddr: typeof f.dst === 'number' ? f.dst : formatIPv6(f.dst),
-    protocol: f.protocol,
-    srcPort: f.srcPort,
-    dstPort: f.dstPort,
-    bytes,
-    packets,
-    counter: delta ? 'delta' : 'total',
-    start: f.start,
-    end: f.end,
-    samplingInterval: sampling,
-  };
+  flow.version = stream.version;
+  flow.exporter = stream.exporter;
+  flow.domain = stream.domain;
+  flow.family = typeof f.src === 'number' ? 4 : 6;
+  flow.srcAddr = typeof f.src === 'number' ? f.src : formatIPv6(f.src);
+  flow.dstAddr = typeof f.dst === 'number' ? f.dst : formatIPv6(f.dst);
+  flow.protocol = f.protocol;
+  flow.srcPort = f.srcPort;
+  flow.dstPort = f.dstPort;
+  flow.bytes = bytes;
+  flow.packets = packets;
+  flow.counter = delta ? 'delta' : 'total';
+  flow.start = f.start;
+  flow.end = f.end;
+  flow.samplingInterval = sampling;
+  return true;
 }
 
 /**
