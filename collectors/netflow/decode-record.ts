@@ -151,23 +151,26 @@ function compileReader(reads: readonly { id: number; offset: number; length: num
     const target = INLINE_TARGETS.get(id);
     if (target && inline && (length === 4 || !target.u32Only)) return `f.${target.name} = ${inline};`;
     const wide = length === 8 ? INLINE_8.get(id) : undefined;
-    if (wide) return `f.${wide.name} = ${wide.read}(b, ${at}, 8);`;
+    if (wide) return `f.${wide.name} = ${wide.read}(b, ${at});`;
     return `readField(b, ${at}, ${length}, ${id}, f);`;
   });
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from integers only (above)
-  const make = new Function('u32', 'uint', 'count', 'readField', `return function readRecord(b, off, f) {\n${lines.join('\n')}\n};`) as
-    (a: typeof u32, b: typeof uint, c: typeof count, d: typeof readField) => RecordReader;
-  return make(u32, uint, count, readField);
+  const make = new Function('u32', 'uint64', 'count64', 'readField', `return function readRecord(b, off, f) {\n${lines.join('\n')}\n};`) as
+    (a: typeof u32, b: typeof uint64, c: typeof count64, d: typeof readField) => RecordReader;
+  return make(u32, uint64, count64, readField);
 }
 
-/** 8-octet fields read without readField's switch (IPFIX counters and millisecond times), as readField reads them. */
-const INLINE_8: ReadonlyMap<number, { name: keyof Fields; read: 'uint' | 'count' }> = new Map([
-  [IE.octetDeltaCount, { name: 'octets', read: 'count' }],
-  [IE.packetDeltaCount, { name: 'packets', read: 'count' }],
-  [IE.octetTotalCount, { name: 'octetsTotal', read: 'count' }],
-  [IE.packetTotalCount, { name: 'packetsTotal', read: 'count' }],
-  [IE.flowStartMilliseconds, { name: 'absStart', read: 'uint' }],
-  [IE.flowEndMilliseconds, { name: 'absEnd', read: 'uint' }],
+/**
+ * 8-octet fields read without readField's switch (IPFIX counters and millisecond times), as readField reads them,
+ * by helpers small enough for V8 to inline (count() and uint() switch on the length and were not).
+ */
+const INLINE_8: ReadonlyMap<number, { name: keyof Fields; read: 'uint64' | 'count64' }> = new Map([
+  [IE.octetDeltaCount, { name: 'octets', read: 'count64' }],
+  [IE.packetDeltaCount, { name: 'packets', read: 'count64' }],
+  [IE.octetTotalCount, { name: 'octetsTotal', read: 'count64' }],
+  [IE.packetTotalCount, { name: 'packetsTotal', read: 'count64' }],
+  [IE.flowStartMilliseconds, { name: 'absStart', read: 'uint64' }],
+  [IE.flowEndMilliseconds, { name: 'absEnd', read: 'uint64' }],
 ]);
 
 /** Fields compileReader() reads inline; `u32Only`: only at 4 octets (as readField reads them: addresses). */
@@ -278,6 +281,17 @@ function count(b: Buffer, off: number, len: number): FlowCount | undefined {
   return uint(b, off, len);
 }
 
+/** uint(b, off, 8): a number below 2^53, else undefined. */
+function uint64(b: Buffer, off: number): number | undefined {
+  const high = u32(b, off);
+  return high < 0x200000 ? high * TWO_32 + u32(b, off + 4) : undefined;
+}
+
+/** count(b, off, 8): a number below 2^53, else a bigint. */
+function count64(b: Buffer, off: number): FlowCount {
+  const high = u32(b, off);
+  return high < 0x200000 ? high * TWO_32 + u32(b, off + 4) : b.readBigUInt64BE(off);
+}
 
 /**
  * Big-endian uint32 from octets the caller has already bounds-checked (record and field lengths): Buffer's
