@@ -29,6 +29,14 @@ interface Open {
   upCarry: bigint;
 }
 
+/** The sums of one (bucket, device, class), by subscriber. */
+interface OpenGroup {
+  bucket: number;
+  device: string;
+  class: string;
+  subscribers: Map<string, Open>;
+}
+
 /** bucket → device → class → subscriber → sum. */
 type Buckets = Map<number, Map<string, Map<string, Map<string, Open>>>>;
 
@@ -47,8 +55,8 @@ export class UsageAggregator {
    */
   private readonly buckets: Buckets = new Map();
   private size = 0;
-  /** The subscriber map of the (bucket, device, class) last added to: a datagram's flows mostly share one. */
-  private last: { bucket: number; device: string; class: string; subscribers: Map<string, Open> } | undefined;
+  /** The (bucket, device, class) last added to: a datagram's flows mostly share one. */
+  private last: OpenGroup | undefined;
   /** Counts every record this run emits: a bucket flushed again (late flows) gets a new id, never an overwrite. */
   private seq = 0;
 
@@ -63,13 +71,11 @@ export class UsageAggregator {
    * Returns records the key cap made it flush early (a shared empty array when none, nearly always).
    */
   add(subscriber: string, direction: 'down' | 'up', cls: string, device: string, end: number, octets: FlowCount): readonly UsageRecord[] {
-    const bucketMs = this.opts.bucketMs;
-    const bucket = end - (((end % bucketMs) + bucketMs) % bucketMs);
-    const subscribers = this.subscribersOf(bucket, device, cls);
-    let o = subscribers.get(subscriber);
+    const group = this.groupOf(end, device, cls);
+    let o = group.subscribers.get(subscriber);
     if (!o) {
-      o = { subscriber, class: cls, device, bucket, down: 0, up: 0, downCarry: 0n, upCarry: 0n };
-      subscribers.set(subscriber, o);
+      o = { subscriber, class: cls, device, bucket: group.bucket, down: 0, up: 0, downCarry: 0n, upCarry: 0n };
+      group.subscribers.set(subscriber, o);
       this.size++;
     }
     addOctets(o, direction, octets);
@@ -89,9 +95,14 @@ export class UsageAggregator {
     return out;
   }
 
-  private subscribersOf(bucket: number, device: string, cls: string): Map<string, Open> {
+  /** The sums of the bucket holding `end`, for `device` and `cls`. */
+  private groupOf(end: number, device: string, cls: string): OpenGroup {
     const last = this.last;
-    if (last && last.bucket === bucket && last.device === device && last.class === cls) return last.subscribers;
+    // Compared by range, not by the bucket start: `end % bucketMs` on a millisecond time (a double, not a small
+    // integer) is a call into fmod, and took half of add() while the last bucket nearly always holds the flow.
+    if (last && end >= last.bucket && end < last.bucket + this.opts.bucketMs && last.device === device && last.class === cls) return last;
+    const bucketMs = this.opts.bucketMs;
+    const bucket = end - (((end % bucketMs) + bucketMs) % bucketMs);
     let devices = this.buckets.get(bucket);
     if (!devices) this.buckets.set(bucket, (devices = new Map()));
     let classes = devices.get(device);
@@ -99,7 +110,7 @@ export class UsageAggregator {
     let subscribers = classes.get(cls);
     if (!subscribers) classes.set(cls, (subscribers = new Map()));
     this.last = { bucket, device, class: cls, subscribers };
-    return subscribers;
+    return this.last;
   }
 
   /** The `n` oldest sums (by bucket, then in the order they opened). */
