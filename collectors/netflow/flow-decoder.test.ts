@@ -105,6 +105,12 @@ describe('IPFIX', () => {
     const d = new FlowDecoder();
     d.decode(ipfix(IPFIX_SAMPLING), EXP, 0);
     expect(d.decode(IPFIX, EXP, 0).flows.map((f) => f.samplingInterval)).toEqual([256, 256]);
+    // Options learned after data of the domain was decoded unsampled apply from then on (the cache's last answer
+    // for the stream, "no options", must not stick).
+    const late = new FlowDecoder();
+    expect(late.decode(IPFIX, EXP, 0).flows.map((f) => f.samplingInterval)).toEqual([1, 1]);
+    late.decode(ipfix(IPFIX_SAMPLING), EXP, 0);
+    expect(late.decode(ipfix(IPFIX_DATA), EXP, 0).flows.map((f) => f.samplingInterval)).toEqual([256, 256]);
   });
 
   it('reads flowStart/EndSysUpTime from systemInitTimeMilliseconds, choosing the wrap nearest the export time', () => {
