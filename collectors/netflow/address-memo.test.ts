@@ -4,7 +4,7 @@ import { AddressMemo, MISS } from './address-memo.js';
 import { ipv4 } from './testdata/packets.js';
 
 describe('AddressMemo', () => {
-  it('misses on an empty slot, even for 0.0.0.0 (an unused slot holds address 0 over an empty range)', () => {
+  it('misses on an empty slot, 0.0.0.0 included', () => {
     const m = new AddressMemo<string>(4);
     expect(m.get(0, 0)).toBe(MISS);
     expect(m.get(ipv4('255.255.255.255'), 0)).toBe(MISS);

@@ -13,36 +13,35 @@ export const MISS: unique symbol = Symbol('address-memo miss');
  */
 export class AddressMemo<T> {
   private readonly shift: number;
-  /** The address (as int32) each slot holds; meaningful only where from < until. */
-  private readonly addresses: Int32Array;
-  private readonly from: Float64Array;
-  /** 0 with from 0 in an unused slot: an empty range, which no time falls in. */
-  private readonly until: Float64Array;
+  /**
+   * Per slot, side by side so that a lookup reads one cache line: the address it holds (NaN while unused, which
+   * equals nothing), and the range [from, until) its answer holds over.
+   */
+  private readonly slots: Float64Array;
   private readonly values: (T | undefined)[];
 
-  /** 2^bits slots; 16 (65,536) by default, ~1.8 MB. */
+  /** 2^bits slots; 16 (65,536) by default, 2 MB. */
   constructor(bits = 16) {
     if (!Number.isInteger(bits) || bits < 1 || bits > 24) throw new Error(`address memo: bits must be 1..24, not ${bits}`);
     const size = 2 ** bits;
     this.shift = 32 - bits;
-    this.addresses = new Int32Array(size);
-    this.from = new Float64Array(size);
-    this.until = new Float64Array(size);
+    this.slots = new Float64Array(size * 3).fill(Number.NaN);
     this.values = new Array<T | undefined>(size).fill(undefined);
   }
 
   /** The answer cached for `address` (an unsigned 32-bit IPv4 address) if it holds at `at`, else MISS. */
   get(address: number, at: number): T | typeof MISS {
     const i = this.slot(address);
-    return this.addresses[i] === (address | 0) && this.from[i]! <= at && at < this.until[i]! ? (this.values[i] as T) : MISS;
+    const s = this.slots;
+    return s[i * 3] === address && s[i * 3 + 1]! <= at && at < s[i * 3 + 2]! ? (this.values[i] as T) : MISS;
   }
 
   /** Caches `value` for `address` over [from, until), replacing what the slot held. */
   set(address: number, value: T, from = Number.NEGATIVE_INFINITY, until = Number.POSITIVE_INFINITY): void {
     const i = this.slot(address);
-    this.addresses[i] = address;
-    this.from[i] = from;
-    this.until[i] = until;
+    this.slots[i * 3] = address;
+    this.slots[i * 3 + 1] = from;
+    this.slots[i * 3 + 2] = until;
     this.values[i] = value;
   }
 

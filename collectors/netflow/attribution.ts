@@ -50,7 +50,11 @@ export class SubscriberMap {
   subscriberAt(address: FlowAddress, at: number): string | undefined {
     if (typeof address !== 'number') return this.lookup(address, at);
     const cached = this.memo.get(address, at);
-    if (cached !== MISS) return cached;
+    return cached === MISS ? this.remember(address, at) : cached;
+  }
+
+  /** Looks up an IPv4 address and memoizes the answer; apart from subscriberAt() so that V8 inlines that. */
+  private remember(address: number, at: number): string | undefined {
     const subscriber = this.lookup(address, at);
     // The answer can change only where a lease covering the address starts or ends: it holds from the last such
     // moment at or before `at` until the next one after it (for ever when no lease covers the address).
