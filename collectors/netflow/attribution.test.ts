@@ -129,4 +129,12 @@ describe('TrafficClassifier', () => {
     expect(c.classify('2001:db8:cd0::53')).toBe('zero-rated');
     expect(c.classify('192.0.2.1')).toBe(DEFAULT_CLASS);
   });
+
+  it('answers IPv4 numbers (memoized) as it answers their text, on every repeat', () => {
+    const c = new TrafficClassifier([{ name: 'on-net', prefixes: ['198.51.100.0/24'] }, { name: 'zero-rated', prefixes: ['198.51.100.128/25'] }]);
+    const addresses = ['198.51.100.1', '198.51.100.200', '192.0.2.1', '0.0.0.0', '255.255.255.255'];
+    for (let round = 0; round < 3; round++) {
+      expect(addresses.map((a) => c.classify(ipv4(a)))).toEqual(['on-net', 'zero-rated', DEFAULT_CLASS, DEFAULT_CLASS, DEFAULT_CLASS]);
+    }
+  });
 });
