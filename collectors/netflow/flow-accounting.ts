@@ -62,6 +62,8 @@ export class FlowAccounting {
     let subscriber: string;
     let direction: 'down' | 'up' = 'down';
     let cls: string;
+    // The aggregator's cache hint: the address the subscriber was found by (any number is correct).
+    let hint = flow.dstAddr;
     if (down !== undefined && up !== undefined) {
       kind = 'internal';
       subscriber = INTERNAL;
@@ -74,6 +76,7 @@ export class FlowAccounting {
       kind = 'subscriber';
       subscriber = up;
       direction = 'up';
+      hint = flow.srcAddr;
       cls = this.deps.classifier.classify(flow.dstAddr);
     } else {
       kind = 'unattributed';
@@ -84,7 +87,7 @@ export class FlowAccounting {
     const totals = this.totalsOf(cls);
     totals[kind] += Number(sampled);
     this.flows[kind]++;
-    return this.deps.aggregator.add(subscriber, direction, cls, exporter.name, flow.end, sampled);
+    return this.deps.aggregator.add(subscriber, direction, cls, exporter.name, flow.end, sampled, typeof hint === 'number' ? hint : 0);
   }
 }
 
