@@ -1,8 +1,5 @@
 // A bounded cache of per-IPv4-address answers that hold over a time range: a flow's subscriber, its traffic class.
 
-/** What get() returns when the address is not cached, or its cached answer does not hold at that time. */
-export const MISS: unique symbol = Symbol('address-memo miss');
-
 /**
  * Direct-mapped: each address has one slot (by a multiplicative hash), and a new answer overwrites whatever held
  * the slot. So it never grows nor needs an eviction pass, a hit is a few array reads with no hashing of a Map key,
@@ -29,11 +26,20 @@ export class AddressMemo<T> {
     this.values = new Array<T | undefined>(size).fill(undefined);
   }
 
-  /** The answer cached for `address` (an unsigned 32-bit IPv4 address) if it holds at `at`, else MISS. */
-  get(address: number, at: number): T | typeof MISS {
+  /**
+   * The slot holding an answer for `address` (an unsigned 32-bit IPv4 address) that holds at `at`, for answer();
+   * -1 when there is none. (A slot number, not the answer or a "miss" symbol: comparing a value that may be a
+   * string, undefined or a symbol made V8 call its generic StrictEqual per lookup.)
+   */
+  find(address: number, at: number): number {
     const i = this.slot(address);
     const s = this.slots;
-    return s[i * 3] === address && s[i * 3 + 1]! <= at && at < s[i * 3 + 2]! ? (this.values[i] as T) : MISS;
+    return s[i * 3] === address && s[i * 3 + 1]! <= at && at < s[i * 3 + 2]! ? i : -1;
+  }
+
+  /** The answer in a slot that find() returned. */
+  answer(slot: number): T {
+    return this.values[slot] as T;
   }
 
   /** Caches `value` for `address` over [from, until), replacing what the slot held. */

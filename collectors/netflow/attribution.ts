@@ -1,6 +1,6 @@
 // Which subscriber a flow belongs to: destination = down, source = up; by RADIUS leases or static prefixes.
 import type { Lease } from '../pipeline/lease.js';
-import { AddressMemo, MISS } from './address-memo.js';
+import { AddressMemo } from './address-memo.js';
 import type { FlowAddress } from './flow-record.js';
 import { PrefixTable } from './prefix-table.js';
 
@@ -49,8 +49,8 @@ export class SubscriberMap {
    */
   subscriberAt(address: FlowAddress, at: number): string | undefined {
     if (typeof address !== 'number') return this.lookup(address, at);
-    const cached = this.memo.get(address, at);
-    return cached === MISS ? this.remember(address, at) : cached;
+    const slot = this.memo.find(address, at);
+    return slot >= 0 ? this.memo.answer(slot) : this.remember(address, at);
   }
 
   /** Looks up an IPv4 address and memoizes the answer; apart from subscriberAt() so that V8 inlines that. */

@@ -1,5 +1,5 @@
 // Traffic classes from prefix lists (e.g. "zero-rated" for a CDN cache or speed-test server), by the far end.
-import { AddressMemo, MISS } from './address-memo.js';
+import { AddressMemo } from './address-memo.js';
 import type { FlowAddress } from './flow-record.js';
 import { PrefixTable } from './prefix-table.js';
 
@@ -26,8 +26,8 @@ export class TrafficClassifier {
   classify(remote: FlowAddress): string {
     if (this.table.empty) return DEFAULT_CLASS;
     if (typeof remote !== 'number') return this.table.lookup(remote)?.value ?? DEFAULT_CLASS;
-    const cached = this.memo.get(remote, 0);
-    if (cached !== MISS) return cached;
+    const slot = this.memo.find(remote, 0);
+    if (slot >= 0) return this.memo.answer(slot);
     const cls = this.table.lookup(remote)?.value ?? DEFAULT_CLASS;
     this.memo.set(remote, cls);
     return cls;
