@@ -60,8 +60,12 @@ export class UsageAggregator {
    */
   private readonly buckets: Buckets = new Map();
   private size = 0;
-  /** The (bucket, device, class) last added to: a datagram's flows mostly share one. */
+  /**
+   * The two (bucket, device, class) last added to, the latest first: a datagram's flows mostly share one, and for a
+   * while after a bucket's end they alternate between it and the next (three Map lookups and an fmod per flow).
+   */
   private last: OpenGroup | undefined;
+  private previous: OpenGroup | undefined;
   /** Counts every record this run emits: a bucket flushed again (late flows) gets a new id, never an overwrite. */
   private seq = 0;
   /**
@@ -110,7 +114,7 @@ export class UsageAggregator {
       for (const classes of devices.values()) for (const subscribers of classes.values()) for (const o of subscribers.values()) out.push(this.close(o));
       this.buckets.delete(bucket);
     }
-    this.last = undefined;
+    this.last = this.previous = undefined;
     this.recent.fill(undefined);
     return out;
   }
@@ -118,9 +122,17 @@ export class UsageAggregator {
   /** The sums of the bucket holding `end`, for `device` and `cls`. */
   private groupOf(end: number, device: string, cls: string): OpenGroup {
     const last = this.last;
-    // Compared by range, not by the bucket start: `end % bucketMs` on a millisecond time (a double, not a small
-    // integer) is a call into fmod, and took half of add() while the last bucket nearly always holds the flow.
-    if (last && end >= last.bucket && end < last.bucket + this.opts.bucketMs && last.device === device && last.class === cls) return last;
+    return last !== undefined && this.holds(last, end, device, cls) ? last : this.otherGroup(end, device, cls);
+  }
+
+  /** groupOf() when the last group is not the flow's: the one before it, or the maps' (apart, for inlining). */
+  private otherGroup(end: number, device: string, cls: string): OpenGroup {
+    const { last, previous } = this;
+    if (previous && this.holds(previous, end, device, cls)) {
+      this.previous = last;
+      this.last = previous;
+      return previous;
+    }
     const bucketMs = this.opts.bucketMs;
     const bucket = end - (((end % bucketMs) + bucketMs) % bucketMs);
     let devices = this.buckets.get(bucket);
@@ -129,8 +141,17 @@ export class UsageAggregator {
     if (!classes) devices.set(device, (classes = new Map()));
     let subscribers = classes.get(cls);
     if (!subscribers) classes.set(cls, (subscribers = new Map()));
+    this.previous = last;
     this.last = { bucket, device, class: cls, subscribers };
     return this.last;
+  }
+
+  /**
+   * Whether `group` is the one for a flow ending at `end`. Compared by range, not by the bucket start: `end %
+   * bucketMs` on a millisecond time (a double, not a small integer) is a call into fmod, and took half of add().
+   */
+  private holds(group: OpenGroup, end: number, device: string, cls: string): boolean {
+    return end >= group.bucket && end < group.bucket + this.opts.bucketMs && group.device === device && group.class === cls;
   }
 
   /** The `n` oldest sums (by bucket, then in the order they opened). */
@@ -152,7 +173,7 @@ export class UsageAggregator {
       if (!devices.size) this.buckets.delete(bucket);
       if (out.length >= n) break;
     }
-    this.last = undefined;
+    this.last = this.previous = undefined;
     this.recent.fill(undefined);
     return out;
   }
