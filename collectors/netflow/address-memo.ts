@@ -11,19 +11,21 @@
 export class AddressMemo<T> {
   private readonly shift: number;
   /**
-   * Per slot, side by side so that a lookup reads one cache line: the address it holds (NaN while unused, which
-   * equals nothing), and the range [from, until) its answer holds over.
+   * Per slot, side by side so that a lookup reads one cache line: the address it holds, the range [from, until) its
+   * answer holds over, and the answer's index in `answers`. An unused slot is all zeros: an empty range, which no
+   * time falls in, so a new memo needs no fill (a SubscriberMap, with its memo, is built on every flush tick and
+   * lease change).
    */
   private readonly slots: Float64Array;
-  private readonly values: (T | undefined)[];
+  /** Each distinct answer once (answers come from a small set: subscriber or class names). */
+  private readonly answers: T[] = [];
+  private readonly indexOf = new Map<T, number>();
 
   /** 2^bits slots; 16 (65,536) by default, 2 MB. */
   constructor(bits = 16) {
     if (!Number.isInteger(bits) || bits < 1 || bits > 24) throw new Error(`address memo: bits must be 1..24, not ${bits}`);
-    const size = 2 ** bits;
     this.shift = 32 - bits;
-    this.slots = new Float64Array(size * 3).fill(Number.NaN);
-    this.values = new Array<T | undefined>(size).fill(undefined);
+    this.slots = new Float64Array(2 ** bits * SLOT);
   }
 
   /**
@@ -34,25 +36,36 @@ export class AddressMemo<T> {
   find(address: number, at: number): number {
     const i = this.slot(address);
     const s = this.slots;
-    return s[i * 3] === address && s[i * 3 + 1]! <= at && at < s[i * 3 + 2]! ? i : -1;
+    return s[i] === address && s[i + 1]! <= at && at < s[i + 2]! ? i : -1;
   }
 
   /** The answer in a slot that find() returned. */
   answer(slot: number): T {
-    return this.values[slot] as T;
+    return this.answers[this.slots[slot + 3]!]!;
   }
 
   /** Caches `value` for `address` over [from, until), replacing what the slot held. */
   set(address: number, value: T, from = Number.NEGATIVE_INFINITY, until = Number.POSITIVE_INFINITY): void {
+    let index = this.indexOf.get(value);
+    if (index === undefined) {
+      index = this.answers.push(value) - 1;
+      this.indexOf.set(value, index);
+    }
     const i = this.slot(address);
-    this.slots[i * 3] = address;
-    this.slots[i * 3 + 1] = from;
-    this.slots[i * 3 + 2] = until;
-    this.values[i] = value;
+    this.slots[i] = address;
+    this.slots[i + 1] = from;
+    this.slots[i + 2] = until;
+    this.slots[i + 3] = index;
   }
 
-  /** Fibonacci hashing: the high bits of address × 2^32/φ spread runs of neighbouring addresses over the table. */
+  /**
+   * The first of the slot's doubles. Fibonacci hashing: the high bits of address × 2^32/φ spread runs of
+   * neighbouring addresses over the table.
+   */
   private slot(address: number): number {
-    return Math.imul(address, 0x9e3779b1) >>> this.shift;
+    return (Math.imul(address, 0x9e3779b1) >>> this.shift) * SLOT;
   }
 }
+
+/** Doubles per slot: address, from, until, answer index. */
+const SLOT = 4;
