@@ -60,6 +60,21 @@ export interface RecordSink {
   readonly errors: DecodeErrorReason[];
 }
 
+/** A visitor's own exception on its way out of the decoder, which counts only its own as internal_error. */
+export class VisitorFailure {
+  constructor(readonly cause: unknown) {}
+}
+
+/** Hands one flow to the sink's visitor; what the visitor throws is wrapped in a VisitorFailure. */
+export function handOver(out: RecordSink, flow: FlowRecord): void {
+  out.flows++;
+  try {
+    out.visitor.flow(flow);
+  } catch (err) {
+    throw new VisitorFailure(err);
+  }
+}
+
 /**
  * A template compiled once for its data: the fields we read with their offsets when every field has a fixed
  * length (nearly all templates), so a record is read at fixed offsets instead of walking the template field by
@@ -132,10 +147,8 @@ export function decodeRecords(body: Buffer, t: Template, ctx: RecordContext, out
       off = next;
     }
     if (t.kind === 'options') applyOptions(f, ctx);
-    else if (toFlow(f, ctx, out.scratch)) {
-      out.flows++;
-      out.visitor.flow(out.scratch);
-    } else {
+    else if (toFlow(f, ctx, out.scratch)) handOver(out, out.scratch);
+    else {
       out.errors.push('bad_record');
     }
   }

@@ -1,6 +1,7 @@
 // Decoder tests on hand-written datagrams (testdata/packets.ts): good packets first, then every malformed kind.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
+import type { FlowRecord } from './flow-record.js';
 import { hex, ipv4, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
 
 const EXP = '10.0.0.1';
@@ -88,6 +89,26 @@ describe('NetFlow v9', () => {
     const r = d.decode(v9(7, refreshed, data), EXP, 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toMatchObject([{ srcAddr: ipv4('198.51.100.1'), dstAddr: ipv4('100.64.0.2'), bytes: 2 ** 32, packets: 0, start: T, end: T }]);
+  });
+});
+
+describe('FlowDecoder.visit', () => {
+  it('hands over each flow in one reused record; decode() copies them', () => {
+    const d = new FlowDecoder();
+    const seen: FlowRecord[] = [];
+    const copies: FlowRecord[] = [];
+    const summary = d.visit(IPFIX, EXP, 0, { flow: (f) => void (seen.push(f), copies.push({ ...f })) });
+    expect(summary).toEqual({ flows: 2, errors: [], held: 0 });
+    expect(seen[0]).toBe(seen[1]);
+    expect(copies).toEqual(new FlowDecoder().decode(IPFIX, EXP, 0).flows);
+  });
+
+  it("throws on what the visitor throws: the caller's failure, not the decoder's internal_error", () => {
+    const d = new FlowDecoder();
+    const failure = new Error('accounting broke');
+    expect(() => d.visit(IPFIX, EXP, 0, { flow: () => { throw failure; } })).toThrow(failure);
+    expect(() => d.visit(V5, EXP, 0, { flow: () => { throw failure; } })).toThrow(failure);
+    expect(d.errorTotals.internal_error).toBe(0);
   });
 });
 

@@ -1,6 +1,6 @@
 // Decodes NetFlow v5, v9 and IPFIX datagrams with a template cache and a hold queue; never throws.
 import { emptyErrorCounts, type DecodeErrorCounts, type DecodeErrorReason } from './decode-error.js';
-import { decodeRecords, type RecordSink } from './decode-record.js';
+import { decodeRecords, handOver, VisitorFailure, type RecordSink } from './decode-record.js';
 import { decodeV5 } from './decode-v5.js';
 import { blankFlowRecord, type FlowRecord, type FlowVisitor } from './flow-record.js';
 import { DEFAULT_HOLD_LIMITS, HoldQueue, type HeldSet, type HoldLimits } from './hold-queue.js';
@@ -67,13 +67,15 @@ export class FlowDecoder {
 
   /**
    * Decodes one datagram, handing each flow to `visitor` as it is read, in one reused FlowRecord: no object per
-   * flow. A visitor that throws ends the datagram as an internal_error (flows before it were handed over).
+   * flow. What the visitor throws ends the datagram and is thrown on (flows before it were handed over); it is the
+   * caller's failure, not a decoder internal_error.
    */
   visit(packet: Buffer, exporter: string, arrivalMs: number, visitor: FlowVisitor): DecodeSummary {
     const run: Run = { visitor, scratch: this.scratch, flows: 0, errors: [], held: 0 };
     try {
       this.decodeInto(packet, exporter, arrivalMs, run);
-    } catch {
+    } catch (err) {
+      if (err instanceof VisitorFailure) throw err.cause;
       // A bug of ours on some input: count it rather than let one datagram take the collector down.
       run.errors.push('internal_error');
     }
@@ -107,10 +109,7 @@ export class FlowDecoder {
     switch (version) {
       case 5: {
         const r = decodeV5(b, exporter);
-        for (const f of r.flows) {
-          out.flows++;
-          out.visitor.flow(f);
-        }
+        for (const f of r.flows) handOver(out, f);
         out.errors.push(...r.errors);
         return;
       }

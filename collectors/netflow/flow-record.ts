@@ -52,8 +52,9 @@ export interface FlowRecord {
 
 /**
  * Receives each flow as it is decoded (FlowDecoder.visit). The decoder refills one FlowRecord for every record it
- * reads: a visitor takes the values it needs during the call and never keeps the object. That spares an object per
- * flow on the collector's hot path; FlowDecoder.decode() copies them for callers that want an array.
+ * reads: a visitor takes the values it needs during the call, never keeps the object, and does not decode with the
+ * same decoder meanwhile. That spares an object per flow on the collector's hot path; FlowDecoder.decode() copies
+ * them for callers that want an array.
  */
 export interface FlowVisitor {
   flow(flow: FlowRecord): void;
