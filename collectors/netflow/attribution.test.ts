@@ -4,6 +4,8 @@ import type { Lease } from '../pipeline/lease.js';
 import { SubscriberMap } from './attribution.js';
 import { PrefixTable } from './prefix-table.js';
 import { DEFAULT_CLASS, TrafficClassifier } from './traffic-class.js';
+import { ipv4 } from './testdata/packets.js';
+import { mulberry32 } from '../../scripts/prng.js';
 
 const lease = (subscriber: string, prefix: string, from: number, to?: number): Lease => ({
   subscriber, prefix, kind: prefix.includes(':') ? 'delegated-ipv6-prefix' : 'framed-ip', device: 'nas', session: `s-${subscriber}`, from, ...(to === undefined ? {} : { to }),
@@ -74,6 +76,48 @@ describe('SubscriberMap', () => {
   });
 });
 
+describe('SubscriberMap memo (IPv4 answers with the time range they hold over)', () => {
+  const a = ipv4('100.64.0.10');
+
+  it('a lease that ends mid-stream: later flows are not given the memoized subscriber, earlier ones still are', () => {
+    const m = new SubscriberMap([{ prefix: '100.64.0.0/16', subscriber: 'pool-default' }], [lease('alice', '100.64.0.10', 1000, 5000)]);
+    const times = [1000, 4999, 5000, 9000, 4000, 999, 0, 1000];
+    expect(times.map((t) => m.subscriberAt(a, t))).toEqual(['alice', 'alice', 'pool-default', 'pool-default', 'alice', 'pool-default', 'pool-default', 'alice']);
+    // A flow that ends after the lease: attributed at its start, asked after the end's answer was memoized.
+    const n = new SubscriberMap([], [lease('alice', '100.64.0.10', 0, 5000)]);
+    expect(n.subscriberAt(a, 6000)).toBeUndefined();
+    expect(n.subscriberOf(a, 4000, 6000)).toBe('alice');
+    expect(n.subscriberOf(a, 6000, 7000)).toBeUndefined();
+  });
+
+  it('static-only and uncovered addresses answer the same at any time, including the second lookup at the start', () => {
+    const m = new SubscriberMap([{ prefix: '203.0.113.0/28', subscriber: 'static-co' }], [lease('alice', '100.64.0.10', 0, 5000)]);
+    expect(m.subscriberOf(ipv4('203.0.113.5'), 0, 1e13)).toBe('static-co');
+    expect(m.subscriberOf(ipv4('198.51.100.1'), 0, 1e13)).toBeUndefined();
+    expect(m.subscriberAt(ipv4('198.51.100.1'), -1e13)).toBeUndefined();
+  });
+
+  it('equals a fresh map (no memo) for random leases, statics and times', () => {
+    const r = mulberry32(7);
+    const int = (n: number) => Math.floor(r() * n);
+    for (let round = 0; round < 20; round++) {
+      const addresses = Array.from({ length: 6 }, (_, i) => `100.64.${int(2)}.${i}`);
+      const prefixes = [...addresses, '100.64.0.0/24', '100.64.0.0/16', '100.64.1.0/30'];
+      const leases = Array.from({ length: 8 }, (_, i) => {
+        const from = int(100) * 10;
+        return lease(`l${i}`, prefixes[int(prefixes.length)]!, from, r() < 0.3 ? undefined : from + int(50) * 10);
+      });
+      const statics = r() < 0.5 ? [{ prefix: prefixes[6 + int(3)]!, subscriber: 'static' }] : [];
+      const m = new SubscriberMap(statics, leases);
+      for (let q = 0; q < 300; q++) {
+        const address = ipv4(addresses[int(addresses.length)]!);
+        const t = int(160) * 10 - 50 + int(3) * 5;
+        expect(m.subscriberAt(address, t)).toBe(new SubscriberMap(statics, leases).subscriberAt(address, t));
+      }
+    }
+  });
+});
+
 describe('TrafficClassifier', () => {
   it('gives the class of the longest matching prefix, else the default class', () => {
     const c = new TrafficClassifier([
@@ -84,5 +128,13 @@ describe('TrafficClassifier', () => {
     expect(c.classify('198.51.100.200')).toBe('zero-rated');
     expect(c.classify('2001:db8:cd0::53')).toBe('zero-rated');
     expect(c.classify('192.0.2.1')).toBe(DEFAULT_CLASS);
+  });
+
+  it('answers IPv4 numbers (memoized) as it answers their text, on every repeat', () => {
+    const c = new TrafficClassifier([{ name: 'on-net', prefixes: ['198.51.100.0/24'] }, { name: 'zero-rated', prefixes: ['198.51.100.128/25'] }]);
+    const addresses = ['198.51.100.1', '198.51.100.200', '192.0.2.1', '0.0.0.0', '255.255.255.255'];
+    for (let round = 0; round < 3; round++) {
+      expect(addresses.map((a) => c.classify(ipv4(a)))).toEqual(['on-net', 'zero-rated', DEFAULT_CLASS, DEFAULT_CLASS, DEFAULT_CLASS]);
+    }
   });
 });

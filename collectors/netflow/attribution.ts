@@ -1,5 +1,6 @@
 // Which subscriber a flow belongs to: destination = down, source = up; by RADIUS leases or static prefixes.
 import type { Lease } from '../pipeline/lease.js';
+import { AddressMemo } from './address-memo.js';
 import type { FlowAddress } from './flow-record.js';
 import { PrefixTable } from './prefix-table.js';
 
@@ -22,6 +23,12 @@ export type Attribution =
 export class SubscriberMap {
   private readonly statics = new PrefixTable<string>();
   private readonly leases = new PrefixTable<Lease[]>();
+  /**
+   * IPv4 answers of subscriberAt() with the time range each holds over: a flow's two ends are asked per flow, and
+   * a datagram's addresses recur (a subscriber's many flows, popular remote hosts). It needs no invalidation: the
+   * map is immutable and the collector builds a new one (with an empty memo) whenever the leases change.
+   */
+  private readonly memo = new AddressMemo<string | undefined>();
 
   /** Entries that are not prefixes are ignored: config validation refuses them before this point. */
   constructor(statics: readonly StaticAssignment[], leases: readonly Lease[]) {
@@ -41,6 +48,34 @@ export class SubscriberMap {
    * network actually assigned at that moment).
    */
   subscriberAt(address: FlowAddress, at: number): string | undefined {
+    if (typeof address !== 'number') return this.lookup(address, at);
+    const slot = this.memo.find(address, at);
+    return slot >= 0 ? this.memo.answer(slot) : this.remember(address, at);
+  }
+
+  /** Looks up an IPv4 address and memoizes the answer; apart from subscriberAt() so that V8 inlines that. */
+  private remember(address: number, at: number): string | undefined {
+    const subscriber = this.lookup(address, at);
+    // The answer can change only where a lease covering the address starts or ends: it holds from the last such
+    // moment at or before `at` until the next one after it (for ever when no lease covers the address).
+    let from = Number.NEGATIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    if (!this.leases.empty) {
+      for (const m of this.leases.matches4(address)) {
+        for (const l of m.value) {
+          for (const edge of [l.from, l.to]) {
+            if (edge === undefined) continue;
+            if (edge <= at) from = Math.max(from, edge);
+            else until = Math.min(until, edge);
+          }
+        }
+      }
+    }
+    this.memo.set(address, subscriber, from, until);
+    return subscriber;
+  }
+
+  private lookup(address: FlowAddress, at: number): string | undefined {
     const lease = this.leases.empty ? undefined : this.leases.lookup(address, anyValidAt, at);
     const fixed = this.statics.empty ? undefined : this.statics.lookup(address);
     if (lease && (!fixed || lease.bits >= fixed.bits)) {
@@ -58,9 +93,10 @@ export class SubscriberMap {
    */
   subscriberOf(address: FlowAddress, start: number, end: number): string | undefined {
     const atEnd = this.subscriberAt(address, end);
+    if (atEnd !== undefined || start === end || this.leases.empty) return atEnd;
     // Static entries do not change with time: only a lease prefix covering the address can answer differently at
-    // the start. Skipping the second lookup otherwise halves the work for the remote end of every flow.
-    if (atEnd !== undefined || start === end || this.leases.empty || !this.leases.lookup(address)) return atEnd;
+    // the start. For IPv4 the memo knows (its answer then holds for ever); text addresses are checked.
+    if (typeof address !== 'number' && !this.leases.lookup(address)) return atEnd;
     return this.subscriberAt(address, start);
   }
 

@@ -34,7 +34,18 @@ export class FlowAccounting {
   readonly octets = new Map<string, AttributionTotals>();
   readonly flows: Record<AttributionKind, number> = { subscriber: 0, internal: 0, unattributed: 0 };
 
+  /** The class totalsOf() answered last: nearly all traffic is of one class, and a Map get per flow showed. */
+  private last: { cls: string; totals: AttributionTotals } | undefined;
+
   constructor(private readonly deps: FlowAccountingDeps) {}
+
+  private totalsOf(cls: string): AttributionTotals {
+    if (this.last?.cls === cls) return this.last.totals;
+    let totals = this.octets.get(cls);
+    if (!totals) this.octets.set(cls, (totals = { subscriber: 0, internal: 0, unattributed: 0 }));
+    this.last = { cls, totals };
+    return totals;
+  }
 
   /**
    * Adds one flow; returns records the aggregator had to flush early (its key cap), usually none. Runs per flow:
@@ -51,6 +62,8 @@ export class FlowAccounting {
     let subscriber: string;
     let direction: 'down' | 'up' = 'down';
     let cls: string;
+    // The aggregator's cache hint: the address the subscriber was found by (any number is correct).
+    let hint = flow.dstAddr;
     if (down !== undefined && up !== undefined) {
       kind = 'internal';
       subscriber = INTERNAL;
@@ -63,6 +76,7 @@ export class FlowAccounting {
       kind = 'subscriber';
       subscriber = up;
       direction = 'up';
+      hint = flow.srcAddr;
       cls = this.deps.classifier.classify(flow.dstAddr);
     } else {
       kind = 'unattributed';
@@ -70,11 +84,10 @@ export class FlowAccounting {
       cls = this.deps.classifier.classify(flow.dstAddr);
       this.deps.unattributed?.add(flow.srcAddr, flow.dstAddr, sampled, flow.end);
     }
-    let totals = this.octets.get(cls);
-    if (!totals) this.octets.set(cls, (totals = { subscriber: 0, internal: 0, unattributed: 0 }));
+    const totals = this.totalsOf(cls);
     totals[kind] += Number(sampled);
     this.flows[kind]++;
-    return this.deps.aggregator.add(subscriber, direction, cls, exporter.name, flow.end, sampled);
+    return this.deps.aggregator.add(subscriber, direction, cls, exporter.name, flow.end, sampled, typeof hint === 'number' ? hint : 0);
   }
 }
 

@@ -1,6 +1,7 @@
 // Decoder tests on hand-written datagrams (testdata/packets.ts): good packets first, then every malformed kind.
 import { describe, expect, it } from 'vitest';
 import { FlowDecoder } from './flow-decoder.js';
+import type { FlowRecord } from './flow-record.js';
 import { hex, ipv4, IPFIX, IPFIX_DATA, IPFIX_SAMPLING, IPFIX_TEMPLATE, ipfixHeader, T, V5, V9, V9_DATA, V9_TEMPLATE, v9Header } from './testdata/packets.js';
 
 const EXP = '10.0.0.1';
@@ -91,6 +92,26 @@ describe('NetFlow v9', () => {
   });
 });
 
+describe('FlowDecoder.visit', () => {
+  it('hands over each flow in one reused record; decode() copies them', () => {
+    const d = new FlowDecoder();
+    const seen: FlowRecord[] = [];
+    const copies: FlowRecord[] = [];
+    const summary = d.visit(IPFIX, EXP, 0, { flow: (f) => void (seen.push(f), copies.push({ ...f })) });
+    expect(summary).toEqual({ flows: 2, errors: [], held: 0 });
+    expect(seen[0]).toBe(seen[1]);
+    expect(copies).toEqual(new FlowDecoder().decode(IPFIX, EXP, 0).flows);
+  });
+
+  it("throws on what the visitor throws: the caller's failure, not the decoder's internal_error", () => {
+    const d = new FlowDecoder();
+    const failure = new Error('accounting broke');
+    expect(() => d.visit(IPFIX, EXP, 0, { flow: () => { throw failure; } })).toThrow(failure);
+    expect(() => d.visit(V5, EXP, 0, { flow: () => { throw failure; } })).toThrow(failure);
+    expect(d.errorTotals.internal_error).toBe(0);
+  });
+});
+
 describe('IPFIX', () => {
   it('decodes IPv6, millisecond times, and skips enterprise and variable-length fields', () => {
     const r = new FlowDecoder().decode(IPFIX, EXP, 0);
@@ -105,6 +126,12 @@ describe('IPFIX', () => {
     const d = new FlowDecoder();
     d.decode(ipfix(IPFIX_SAMPLING), EXP, 0);
     expect(d.decode(IPFIX, EXP, 0).flows.map((f) => f.samplingInterval)).toEqual([256, 256]);
+    // Options learned after data of the domain was decoded unsampled apply from then on (the cache's last answer
+    // for the stream, "no options", must not stick).
+    const late = new FlowDecoder();
+    expect(late.decode(IPFIX, EXP, 0).flows.map((f) => f.samplingInterval)).toEqual([1, 1]);
+    late.decode(ipfix(IPFIX_SAMPLING), EXP, 0);
+    expect(late.decode(ipfix(IPFIX_DATA), EXP, 0).flows.map((f) => f.samplingInterval)).toEqual([256, 256]);
   });
 
   it('reads flowStart/EndSysUpTime from systemInitTimeMilliseconds, choosing the wrap nearest the export time', () => {

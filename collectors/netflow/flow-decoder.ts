@@ -1,8 +1,8 @@
 // Decodes NetFlow v5, v9 and IPFIX datagrams with a template cache and a hold queue; never throws.
 import { emptyErrorCounts, type DecodeErrorCounts, type DecodeErrorReason } from './decode-error.js';
-import { decodeRecords } from './decode-record.js';
+import { decodeRecords, handOver, VisitorFailure, type RecordSink } from './decode-record.js';
 import { decodeV5 } from './decode-v5.js';
-import type { FlowRecord } from './flow-record.js';
+import { blankFlowRecord, type FlowRecord, type FlowVisitor } from './flow-record.js';
 import { DEFAULT_HOLD_LIMITS, HoldQueue, type HeldSet, type HoldLimits } from './hold-queue.js';
 import { TemplateCache, type TemplateCacheSnapshot } from './template-cache.js';
 import { parseTemplateSet, type TemplateSetKind } from './template-set.js';
@@ -14,6 +14,21 @@ export interface DecodeOutcome {
   /** One entry per bad packet, set or record; empty when all was well. */
   errors: DecodeErrorReason[];
   /** Data sets of this datagram put on hold for a template not yet seen. */
+  held: number;
+}
+
+/** What visit() reports besides the flows it handed to the visitor. */
+export interface DecodeSummary {
+  /** How many flows the visitor was given (this datagram's and those of held sets its templates released). */
+  flows: number;
+  /** One entry per bad packet, set or record; empty when all was well. */
+  errors: DecodeErrorReason[];
+  /** Data sets of this datagram put on hold for a template not yet seen. */
+  held: number;
+}
+
+/** One datagram's decoding: the sink decodeRecords() writes to, plus the sets held. */
+interface Run extends RecordSink {
   held: number;
 }
 
@@ -34,6 +49,8 @@ export class FlowDecoder {
   /** Running totals by reason, including held sets dropped by expire(); the collector exports them. */
   readonly errorTotals: DecodeErrorCounts = emptyErrorCounts();
   private readonly compiled: boolean;
+  /** The FlowRecord every flow is decoded into (see FlowVisitor). */
+  private readonly scratch = blankFlowRecord();
 
   constructor(opts: FlowDecoderOptions = {}) {
     this.compiled = opts.compiledLayouts ?? true;
@@ -41,16 +58,29 @@ export class FlowDecoder {
     this.hold = new HoldQueue({ ...DEFAULT_HOLD_LIMITS, ...opts.hold });
   }
 
+  /** Decodes one datagram into an array of flows (copies): for tests and tools; the collector uses visit(). */
   decode(packet: Buffer, exporter: string, arrivalMs: number): DecodeOutcome {
-    const out: DecodeOutcome = { flows: [], errors: [], held: 0 };
+    const flows: FlowRecord[] = [];
+    const { errors, held } = this.visit(packet, exporter, arrivalMs, { flow: (f) => void flows.push({ ...f }) });
+    return { flows, errors, held };
+  }
+
+  /**
+   * Decodes one datagram, handing each flow to `visitor` as it is read, in one reused FlowRecord: no object per
+   * flow. What the visitor throws ends the datagram and is thrown on (flows before it were handed over); it is the
+   * caller's failure, not a decoder internal_error.
+   */
+  visit(packet: Buffer, exporter: string, arrivalMs: number, visitor: FlowVisitor): DecodeSummary {
+    const run: Run = { visitor, scratch: this.scratch, flows: 0, errors: [], held: 0 };
     try {
-      this.decodeInto(packet, exporter, arrivalMs, out);
-    } catch {
+      this.decodeInto(packet, exporter, arrivalMs, run);
+    } catch (err) {
+      if (err instanceof VisitorFailure) throw err.cause;
       // A bug of ours on some input: count it rather than let one datagram take the collector down.
-      out.errors.push('internal_error');
+      run.errors.push('internal_error');
     }
-    for (const e of out.errors) this.errorTotals[e]++;
-    return out;
+    for (const e of run.errors) this.errorTotals[e]++;
+    return { flows: run.flows, errors: run.errors, held: run.held };
   }
 
   /** Drops held data sets past the hold time; returns how many (also added to errorTotals.no_template). */
@@ -73,13 +103,13 @@ export class FlowDecoder {
     return this.cache.restore(snapshot);
   }
 
-  private decodeInto(b: Buffer, exporter: string, now: number, out: DecodeOutcome): void {
+  private decodeInto(b: Buffer, exporter: string, now: number, out: Run): void {
     if (b.length < 2) return void out.errors.push('truncated');
     const version = b.readUInt16BE(0);
     switch (version) {
       case 5: {
         const r = decodeV5(b, exporter);
-        out.flows.push(...r.flows);
+        for (const f of r.flows) handOver(out, f);
         out.errors.push(...r.errors);
         return;
       }
@@ -101,7 +131,7 @@ export class FlowDecoder {
     }
   }
 
-  private decodeSets(sets: Buffer, stream: StreamKey, exportMs: number, uptimeMs: number | undefined, now: number, out: DecodeOutcome): void {
+  private decodeSets(sets: Buffer, stream: StreamKey, exportMs: number, uptimeMs: number | undefined, now: number, out: Run): void {
     let off = 0;
     // Fewer than 4 octets left cannot be a set header: trailing padding some v9 exporters add.
     while (sets.length - off >= 4) {
@@ -118,7 +148,7 @@ export class FlowDecoder {
     }
   }
 
-  private learnTemplates(body: Buffer, kind: TemplateSetKind, stream: StreamKey, now: number, out: DecodeOutcome): void {
+  private learnTemplates(body: Buffer, kind: TemplateSetKind, stream: StreamKey, now: number, out: Run): void {
     for (const item of parseTemplateSet(body, kind)) {
       switch (item.kind) {
         case 'error':
@@ -143,7 +173,7 @@ export class FlowDecoder {
     }
   }
 
-  private decodeData(body: Buffer, templateId: number, stream: StreamKey, exportMs: number, uptimeMs: number | undefined, now: number, out: DecodeOutcome): void {
+  private decodeData(body: Buffer, templateId: number, stream: StreamKey, exportMs: number, uptimeMs: number | undefined, now: number, out: Run): void {
     const t = this.cache.get(stream, templateId);
     if (!t) {
       // Never decode as garbage: wait for the template (exporters resend them periodically).
@@ -156,7 +186,7 @@ export class FlowDecoder {
     decodeRecords(body, t, ctx, out, this.compiled);
   }
 
-  private decodeHeld(h: HeldSet, out: DecodeOutcome): void {
+  private decodeHeld(h: HeldSet, out: Run): void {
     const t = this.cache.get(h.stream, h.templateId);
     if (!t) return void out.errors.push('no_template');
     const ctx = { stream: h.stream, exportMs: h.exportMs, uptimeMs: h.uptimeMs, options: t.kind === 'options' ? this.cache.options(h.stream) : this.cache.peekOptions(h.stream) };

@@ -49,3 +49,18 @@ export interface FlowRecord {
   /** 1 in N packets sampled; 1 when unsampled or unknown. */
   samplingInterval: number;
 }
+
+/**
+ * Receives each flow as it is decoded (FlowDecoder.visit). The decoder refills one FlowRecord for every record it
+ * reads: a visitor takes the values it needs during the call, never keeps the object, and does not decode with the
+ * same decoder meanwhile. That spares an object per flow on the collector's hot path; FlowDecoder.decode() copies
+ * them for callers that want an array.
+ */
+export interface FlowVisitor {
+  flow(flow: FlowRecord): void;
+}
+
+/** A FlowRecord with every property set, to be refilled per record (one object shape for V8 whatever the template). */
+export function blankFlowRecord(): FlowRecord {
+  return { version: 9, exporter: '', domain: 0, family: 4, srcAddr: 0, dstAddr: 0, protocol: 0, srcPort: 0, dstPort: 0, bytes: 0, packets: 0, counter: 'delta', start: 0, end: 0, samplingInterval: 1 };
+}

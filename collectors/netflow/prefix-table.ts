@@ -70,6 +70,16 @@ export class PrefixTable<T> {
     return undefined;
   }
 
+  /** Every prefix holding the IPv4 address (an unsigned 32-bit number), longest first. */
+  matches4(address: number): PrefixMatch<T>[] {
+    const out: PrefixMatch<T>[] = [];
+    for (const l of this.levels4) {
+      const m = l.matches.get(address & l.mask);
+      if (m !== undefined) out.push(m);
+    }
+    return out;
+  }
+
   private lookup6<A>(bytes: Buffer, accept: ((value: T, arg: A) => boolean) | undefined, arg: A | undefined): PrefixMatch<T> | undefined {
     for (const l of this.levels6) {
       const m = l.matches.get(maskedKey(bytes, l.bits));

@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemorySpool } from '../pipeline/memory-spool.js';
 import { netflowSchema } from './config.js';
-import { IPFIX_DATA, IPFIX_TEMPLATE, ipfixHeader, hex } from './testdata/packets.js';
+import type { Lease } from '../pipeline/lease.js';
+import { IPFIX_DATA, IPFIX_TEMPLATE, ipfixHeader, hex, T, V9 } from './testdata/packets.js';
 import { NetflowCollector } from './server.js';
 import { UNATTRIBUTED } from './usage-aggregator.js';
 
@@ -77,6 +78,31 @@ describe('NetflowCollector', () => {
     const h = await start(spool, { exporters: [{ name: 'ccr', address: '10.9.9.9' }] });
     await send(h.port, datagrams(5).slice(0, 3));
     expect(await h.metric('wispmeter_netflow_dropped_total', { reason: 'unknown_exporter' })).toBe(3);
+  });
+});
+
+describe('NetflowCollector and changing leases', () => {
+  it('attributes by the leases of the moment: a change rebuilds the subscriber map and its memo', async () => {
+    // V9's flow: 100.64.0.2 → 198.51.100.1, 1500 octets, ending at T (the subscriber's up).
+    let leases: Lease[] = [{ subscriber: 'alice', prefix: '100.64.0.2', kind: 'framed-ip', device: 'nas', session: 'a', from: 0 }];
+    let version = 1;
+    const spool = new MemorySpool();
+    const collector = new NetflowCollector({
+      config: netflowSchema.parse({ listen: ['127.0.0.1:0'] }), spool, logger: pino({ level: 'silent' }), registry: new Registry(),
+      leases: () => leases, leaseVersion: () => version, flushIntervalMs: 60_000,
+    });
+    await collector.start();
+    started.push(collector);
+    const from = { address: '127.0.0.1', port: 9995 };
+    collector.receive(V9, from);
+    collector.receive(V9, from);
+    // RADIUS learns late that alice's session ended before the flow and bob got the address: the same flow again
+    // must go to bob, not to alice's memoized answer.
+    leases = [{ ...leases[0]!, to: T - 3000 }, { subscriber: 'bob', prefix: '100.64.0.2', kind: 'framed-ip', device: 'nas', session: 'b', from: T - 3000 }];
+    version++;
+    collector.receive(V9, from);
+    await collector.stop();
+    expect(spool.totals()).toEqual(new Map([['alice', { bytesDown: 0n, bytesUp: 3000n }], ['bob', { bytesDown: 0n, bytesUp: 1500n }]]));
   });
 });
 

@@ -193,26 +193,28 @@ export class NetflowCollector {
       const address = source.startsWith('::ffff:') ? source.slice(7) : source;
       const exporter = this.opts.config.exporters.length ? r.exporters.lookup(address)?.value : { name: address };
       if (!exporter) return this.drop(r, 'unknown_exporter', { source: sourceOf(source, sourcePort) });
-      const out = r.decoder.decode(msg, address, this.now());
       const leaseVersion = this.opts.leaseVersion?.();
       if (leaseVersion !== undefined && leaseVersion !== r.leaseVersion) {
         r.subscribers = this.buildSubscribers();
         r.leaseVersion = leaseVersion;
       }
+      // Each flow goes to the accounting as it is decoded, in one reused record (FlowVisitor): no object per flow.
+      const out = r.decoder.visit(msg, address, this.now(), {
+        flow: (f) => {
+          const early = r.accounting.add(f, exporter);
+          if (early.length) r.pending.push(...early);
+        },
+      });
       // Plain numbers per datagram, handed to prom-client when it is scraped (metrics.ts): a labelled inc() hashes
       // its labels on every call.
       let traffic = r.traffic.get(exporter.name);
       if (!traffic) r.traffic.set(exporter.name, (traffic = { packets: new Map(), flows: 0 }));
       const version = msg.length >= 2 ? msg.readUInt16BE(0) : NO_VERSION;
       traffic.packets.set(version, (traffic.packets.get(version) ?? 0) + 1);
-      traffic.flows += out.flows.length;
+      traffic.flows += out.flows;
       for (const e of out.errors) {
         r.metrics.decodeErrors.inc({ reason: e });
         r.drops.drop(e, { source: sourceOf(source, sourcePort), exporter: exporter.name });
-      }
-      for (const f of out.flows) {
-        const early = r.accounting.add(f, exporter);
-        if (early.length) r.pending.push(...early);
       }
     } catch (err) {
       r.metrics.decodeErrors.inc({ reason: 'internal_error' });
