@@ -10,7 +10,7 @@ describe('netflowSchema', () => {
       receiveBuffer: 8 * 1024 * 1024,
       receiveThread: true,
       receiveMethod: 'auto',
-      receiveQueue: 16 * 1024 * 1024,
+      receiveQueue: 64 * 1024 * 1024,
       exporters: [],
       static: [],
       classes: [],

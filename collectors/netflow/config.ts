@@ -53,8 +53,12 @@ export const netflowSchema = z.strictObject({
    * dgram elsewhere. Without the receive thread the sockets are read with dgram.
    */
   receiveMethod: z.enum(['auto', 'recvmmsg', 'dgram']).default('auto'),
-  /** Size of that queue (shared memory). When it is full the receive thread waits and the socket buffer fills (counted). */
-  receiveQueue: byteSize.pipe(z.number().int().min(MIN_RING_BYTES, `at least ${MIN_RING_BYTES} bytes (1MiB)`).max(1024 * 1024 * 1024, 'at most 1GiB')).default(16 * 1024 * 1024),
+  /**
+   * Size of that queue (shared memory). When it is full the receive thread waits and the socket buffer fills (counted).
+   * 64 MiB holds about half a second of 3.5M IPFIX records/s: what a collector restarted under full load needs while
+   * its decoder is still being compiled (16 MiB lost datagrams in that first second at 3.5M in bench/netflow).
+   */
+  receiveQueue: byteSize.pipe(z.number().int().min(MIN_RING_BYTES, `at least ${MIN_RING_BYTES} bytes (1MiB)`).max(1024 * 1024 * 1024, 'at most 1GiB')).default(64 * 1024 * 1024),
   /** Known exporters. Empty: every source is accepted and named by its address. */
   exporters: z.array(exporterSchema).default([]),
   /** Static address/prefix → subscriber entries; RADIUS leases of the same length win. */

@@ -82,7 +82,7 @@ export function createNetflowMetrics(registry: Registry, state: () => NetflowSta
     decodeErrors,
     dropped,
     receiveQueueWaits: new Counter({ name: 'wispmeter_netflow_receive_queue_waits_total', help: 'Datagrams that found the receive queue full: the receive thread waited for room while the kernel buffer held what came (its overflow is wispmeter_netflow_socket_drops)', registers: [registry] }),
-    receiveThreadFailures: new Counter({ name: 'wispmeter_netflow_receive_thread_failures_total', help: 'Times the receive thread died (it is restarted on the same ports; datagrams in between are lost)', registers: [registry] }),
+    receiveThreadFailures: new Counter({ name: 'wispmeter_netflow_receive_thread_failures_total', help: 'Times the receive thread died (it is restarted; with recvmmsg on the same sockets, whose buffers hold what comes meanwhile; with dgram on the same ports, and datagrams in between are lost)', registers: [registry] }),
     droppedRecords: new Counter({ name: 'wispmeter_netflow_dropped_records_total', help: 'Usage records lost because the spool refused them (full or failing)', registers: [registry] }),
     octets: new Counter({
       name: 'wispmeter_netflow_octets_total', help: 'Octets (after sampling) by attribution (subscriber, internal, unattributed) and class', labelNames: ['attribution', 'class'], registers: [registry],
