@@ -10,6 +10,7 @@ import { TotalCounters } from './total-counters.js';
 import { DEFAULT_CLASS, TrafficClassifier } from './traffic-class.js';
 import { UNATTRIBUTED, UsageAggregator } from './usage-aggregator.js';
 import { mulberry32 } from '../../scripts/prng.js';
+import { sumUsage } from '../../test/usage-sums.js';
 
 const dir = new URL('./testdata/', import.meta.url);
 const truth = JSON.parse(readFileSync(new URL('truth.json', dir), 'utf8')) as Record<string, { in: number; out: number }>;
@@ -18,17 +19,6 @@ const addresses = Object.keys(truth);
 function pipeline(subs: SubscriberMap, classes: TrafficClassifier = new TrafficClassifier([]), maxOpenKeys = 100_000) {
   const aggregator = new UsageAggregator({ bucketMs: 60_000, maxOpenKeys, runId: 1 });
   return { aggregator, acc: new FlowAccounting({ subscribers: () => subs, classifier: classes, totals: new TotalCounters(), aggregator }) };
-}
-
-function sumBy(records: UsageRecord[], key: (r: UsageRecord) => string): Map<string, { down: bigint; up: bigint }> {
-  const m = new Map<string, { down: bigint; up: bigint }>();
-  for (const r of records) {
-    const t = m.get(key(r)) ?? { down: 0n, up: 0n };
-    t.down += r.bytesDown;
-    t.up += r.bytesUp;
-    m.set(key(r), t);
-  }
-  return m;
 }
 
 describe.each([5, 9, 10])('softflowd -v %i through attribution', (version) => {
@@ -43,11 +33,11 @@ describe.each([5, 9, 10])('softflowd -v %i through attribution', (version) => {
       for (const f of decoder.decode(Buffer.from(line, 'hex'), '127.0.0.1', 0).flows) records.push(...acc.add(f, { name: 'softflowd' }));
     }
     records.push(...aggregator.flush(Number.POSITIVE_INFINITY, 0));
-    const got = sumBy(records, (r) => r.subscriber);
+    const got = sumUsage(records, (r) => r.subscriber);
     const want = new Map(addresses.map((a) => [`sub-${a}`, { down: BigInt(truth[a]!.in), up: BigInt(truth[a]!.out) }]));
     expect(got).toEqual(want);
     expect(acc.flows.unattributed + acc.flows.internal).toBe(0);
-    const byClass = sumBy(records, (r) => r.class ?? '');
+    const byClass = sumUsage(records, (r) => r.class ?? '');
     expect([...byClass.keys()].sort()).toEqual(['', 'zero-rated']);
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
     expect(records.every((r) => r.end - r.start === 60_000 && r.start % 60_000 === 0 && r.device === 'softflowd')).toBe(true);

@@ -3,19 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { UsageRecord } from '../pipeline/usage-record.js';
 import { mulberry32 } from '../../scripts/prng.js';
 import { UsageAggregator } from './usage-aggregator.js';
+import { sumUsage } from '../../test/usage-sums.js';
 
 const key = (r: { subscriber: string; class?: string; device: string; start: number }) => `${r.subscriber}|${r.class ?? ''}|${r.device}|${r.start}`;
 
-function totals(records: readonly UsageRecord[]): Map<string, { down: bigint; up: bigint }> {
-  const m = new Map<string, { down: bigint; up: bigint }>();
-  for (const r of records) {
-    const t = m.get(key(r)) ?? { down: 0n, up: 0n };
-    t.down += r.bytesDown;
-    t.up += r.bytesUp;
-    m.set(key(r), t);
-  }
-  return m;
-}
+const totals = (records: readonly UsageRecord[]) => sumUsage(records, key);
 
 describe('UsageAggregator recent sums (hint-picked cache)', () => {
   it('a sum closed by a flush or by the key cap is never added to again', () => {
