@@ -128,8 +128,9 @@ export async function openRecvmmsgSockets(libc: Libc, listen: readonly string[],
       const fail = (call: string): never => {
         throw new Error(`${component}: cannot listen on ${where}: ${call} ${systemError(libc.koffi.errno())}`);
       };
-      const ip = v6 ? parseIPv6(host) : (parseIPv4(host) ?? parseIPv4((await lookup(host, { family: 4 })).address));
-      if (!ip) fail('address');
+      // A name ("localhost") is resolved as dgram resolves it for a udp4 socket: to its first IPv4 address.
+      const ip = v6 ? parseIPv6(host) : (parseIPv4(host) ?? (await resolve4(host)));
+      if (!ip) throw new Error(`${component}: cannot listen on ${where}: ${host} has no IPv4 address`);
       const fd = libc.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) fail('socket');
       fds.push(fd);
@@ -295,6 +296,14 @@ export interface BoundSockets {
 
 export function closeSockets(libc: Libc, fds: readonly number[]): void {
   for (const fd of fds) libc.close(fd);
+}
+
+async function resolve4(host: string): Promise<Buffer | undefined> {
+  try {
+    return parseIPv4((await lookup(host, { family: 4 })).address);
+  } catch {
+    return undefined;
+  }
 }
 
 const int32 = (v: number): Buffer => {
