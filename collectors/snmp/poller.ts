@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { LineWriter } from '../../store/influx/v1-write.js';
 import { SpoolFullError, type SpoolWriter } from '../pipeline/spool-types.js';
 import type { ProfileId, SnmpConfig, SnmpTargetConfig, SubscriberRules } from './config.js';
+import { cpuLoad, HR_PROCESSOR_LOAD, type CpuLoadFields } from './cpu-load.js';
 import { deviceUsage, parseDeviceState, type DeviceState, type MappedRow } from './device-usage.js';
 import { HealthWriter, type HealthPoint } from './health-writer.js';
 import { createSnmpMetrics, type SnmpMetrics } from './metrics.js';
@@ -241,6 +242,7 @@ export class SnmpPoller {
     if (sysUptime?.kind !== 'timeticks') throw new SnmpError('malformed', `sysUpTime.0 is ${sysUptime ? `a ${sysUptime.kind}` : 'missing'} (expected TimeTicks)`);
     // The host's uptime where the agent has it: restarting only the agent must not look like a reboot.
     const [uptime, uptimeSource] = hrUptime?.kind === 'timeticks' ? [hrUptime, 'hrSystemUptime' as const] : [sysUptime, 'sysUpTime' as const];
+    const cpu = await this.cpuLoadOf(name, client);
     const profiles = resolveProfiles(t.config.profiles, sysObjectID?.kind === 'oid' ? sysObjectID.value : undefined);
     const readings: MappedRow[] = [];
     const health: HealthPoint[] = [];
@@ -279,9 +281,26 @@ export class SnmpPoller {
       if (u?.bytes) m.unmappedOctets.inc({ target: name, profile: id }, Number(u.bytes));
     }
     // uptime_s: the uptime the counters' reset detection uses (hrSystemUptime where the agent has it), in seconds.
-    health.push({ device: name, profile: 'device', entity: 'device', tower: t.config.tower, fields: { up: 1, poll_latency_ms: this.now() - at, uptime_s: Number(uptime.value) / 100 }, at });
+    health.push({ device: name, profile: 'device', entity: 'device', tower: t.config.tower, fields: { up: 1, poll_latency_ms: this.now() - at, uptime_s: Number(uptime.value) / 100, ...cpu }, at });
     this.health?.add(health);
     return usage.records.length;
+  }
+
+  /**
+   * The device's CPU load (hrProcessorLoad), walked in the poll like the profiles' tables. Optional: an agent
+   * without HOST-RESOURCES-MIB ends the walk at once (no fields); one that refuses the table with an error status,
+   * answers it garbled or drops the request gives no fields either, never a failed poll (the device answered the
+   * GET just before). Errors about the session itself (auth, network, stop) still fail the poll.
+   */
+  private async cpuLoadOf(name: string, client: SnmpClient): Promise<CpuLoadFields> {
+    try {
+      const [load] = await client.walkColumns([HR_PROCESSOR_LOAD]);
+      return cpuLoad(load);
+    } catch (err) {
+      if (this.stopping || !(err instanceof SnmpError) || !['agent_error', 'malformed', 'timeout'].includes(err.reason)) throw err;
+      this.log.debug({ target: name, reason: err.reason, err: err.message }, 'snmp: no CPU load (hrProcessorLoad walk failed); device_health has no cpu fields this poll');
+      return {};
+    }
   }
 
   private deviceGauges(name: string, profile: ProfileId, rows: readonly { health: Record<string, number> }[]): void {
