@@ -1,5 +1,5 @@
-// Generates the SNMP fixture walks (a MikroTik router's simple queues, an airMAX AP's stations and 32-bit
-// interfaces) over a run of polls, and what each row must bill: the traffic the simulation sent, not the counters.
+// Generates the SNMP fixture walks (a MikroTik router's simple queues, an airMAX AP's stations, 32-bit
+// interfaces and CPU load) over a run of polls, and what each row must bill: the traffic the simulation sent, not the counters.
 // Run: node --import tsx scripts/gen-snmp-fixtures.ts   → fixtures/snmp/{ccr,ap}.walk, fixtures/snmp/expected.json
 //
 // Per interval each row carries random traffic. What the counters can show is billed ("counted"); what they
@@ -81,6 +81,9 @@ const ROWS: RowSpec[] = [
 
 const RESTARTS: Record<string, number[]> = { ap: [8] };
 
+/** The AP's per-CPU load (%) at each step: the busy core and an idler one. */
+const AP_CPU_LOAD: readonly ((step: number) => number)[] = [(step) => 60 + 7 * (step % 3), (step) => 10 + 5 * (step % 5)];
+
 interface Line {
   oid: string;
   type: 'STRING' | 'Counter64' | 'Counter32' | 'INTEGER' | 'Gauge32' | 'IpAddress' | 'Timeticks';
@@ -99,6 +102,9 @@ export function generate(): { walks: Record<string, string>; expected: Expected 
     // The AP's radio 1: its noise floor (UBNT-AirMAX-MIB ubntWlStatNoiseFloor, dBm), moving with the step; no random
     // draw, so the counters' sequence stays as it was.
     walks.ap?.[step]!.push({ oid: '1.3.6.1.4.1.41112.1.4.5.1.8.1', type: 'INTEGER', value: String(-96 + (step % 4)) });
+    // Its two CPUs (HOST-RESOURCES-MIB hrProcessorLoad, percent, indexed by hrDeviceIndex as on airOS and Linux):
+    // different loads, moving with the step, again without a random draw.
+    walks.ap?.[step]!.push(...AP_CPU_LOAD.map((load, i) => ({ oid: `1.3.6.1.2.1.25.3.3.1.2.${196608 + i}`, type: 'INTEGER' as const, value: String(load(step)) })));
     ROWS.forEach((r, i) => {
       const s = state[i]!;
       const mod = r.width === 32 ? 1n << 32n : 1n << 64n;

@@ -31,8 +31,9 @@ export interface StartSnmpdOptions {
   /** Keep the host's own IF-MIB (ifTable/ifXTable from /proc); off when a fixture serves IF-MIB instead. */
   hostIfMib?: boolean;
   /**
-   * Keep HOST-RESOURCES-MIB hrSystemUptime (the host's uptime, which an snmpd restart does not reset). Off for a
-   * simulated device whose reboot must show: then its only uptime is sysUpTime, which restart() resets.
+   * Keep HOST-RESOURCES-MIB hrSystemUptime (the host's uptime, which an snmpd restart does not reset) and
+   * hrProcessorTable (the host's CPUs). Off for a simulated device whose reboot must show: then its only uptime is
+   * sysUpTime, which restart() resets, and its CPU load is what a fixture serves under 1.3.6.1.2.1.25.3.3 (none without).
    */
   hostResources?: boolean;
 }
@@ -80,7 +81,7 @@ export async function startSnmpd(opts: StartSnmpdOptions): Promise<Snmpd> {
   // -C: only this config; -LE 4: warnings and worse on stderr.
   const args = ['-f', '-C', '-c', conf, '-LE', '4', '-p', join(dir, 'snmpd.pid')];
   // One -I with one leading "-": it applies to the whole list (a "-" on later names is not understood).
-  const without = [...(opts.hostIfMib === false ? ['ifTable', 'ifXTable', 'interfaces'] : []), ...(opts.hostResources === false ? ['hr_system'] : [])];
+  const without = [...(opts.hostIfMib === false ? ['ifTable', 'ifXTable', 'interfaces'] : []), ...(opts.hostResources === false ? ['hr_system', 'hr_proc'] : [])];
   if (without.length) args.push('-I', `-${without.join(',')}`);
   // Through env(1), which execs snmpd with these set: its own persistent dir (engine boots, users), and no MIB
   // files (OIDs are numeric; loading Debian's partial set only prints noise).
