@@ -34,6 +34,8 @@ interface HealthTruth {
   interfaces: Map<string, number>;
   /** The AP radio's noise floor (ubntWlStatNoiseFloor of radio 1, dBm). */
   noiseFloor: number;
+  /** The AP's hrProcessorLoad rows (% per CPU): their mean and the busiest. */
+  cpu: { mean: number; max: number; cpus: number };
   /** When snmpd started (ms): no uptime can be longer than since then. */
   startedAt: number;
 }
@@ -93,7 +95,7 @@ describe('Grafana dashboards: every InfluxQL query against influxd loaded by wis
       sysObjectID: '.1.3.6.1.4.1.41112.1.4',
       hostIfMib: false,
       hostResources: false,
-      fixture: { walkFile: join(ROOT, 'fixtures/snmp/ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.4.1.41112.1.4.5', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.31.1.1'] },
+      fixture: { walkFile: join(ROOT, 'fixtures/snmp/ap.walk'), subtrees: ['1.3.6.1.4.1.41112.1.4.7', '1.3.6.1.4.1.41112.1.4.5', '1.3.6.1.2.1.2.2', '1.3.6.1.2.1.25.3.3', '1.3.6.1.2.1.31.1.1'] },
     });
     // One fixed step: counters never move, so the poller bills nothing and the usage totals above stay the truth.
     ap.setStep(AP_STEP);
@@ -269,7 +271,7 @@ function pickedIn(picked: string | string[], value: string, options: readonly st
   return list.includes('$__all') ? options.includes(value) : list.includes(value);
 }
 
-/** The AP fixture as snmpd serves it now, read with the real snmpwalk: station gauges by MAC, ifOperStatus by ifName. */
+/** The AP fixture as snmpd serves it now, read with the real snmpwalk: station gauges by MAC, ifOperStatus by ifName, CPU loads. */
 async function servedHealth(port: number): Promise<Omit<HealthTruth, 'startedAt'>> {
   const walk = async (oid: string) => {
     const { stdout } = await execFileP('snmpwalk', ['-v2c', '-c', COMMUNITY, '-On', '-Oq', '-Ot', '-t', '3', `127.0.0.1:${port}`, oid], { env: { ...process.env, MIBS: '' } });
@@ -286,8 +288,10 @@ async function servedHealth(port: number): Promise<Omit<HealthTruth, 'startedAt'
     const mac = idx.split('.').slice(1).map((n) => Number(n).toString(16).padStart(2, '0')).join(':');
     stations.set(mac, { signal: Number(signal.get(idx)), ccq: Number(ccq.get(idx)), airmax: Number(airmax.get(idx)), tx: Number(tx.get(idx)), rx: Number(rx.get(idx)) });
   }
-  const [names, oper, noise] = await Promise.all([walk('.1.3.6.1.2.1.31.1.1.1.1'), walk('.1.3.6.1.2.1.2.2.1.8'), walk('.1.3.6.1.4.1.41112.1.4.5.1.8')]);
-  return { stations, interfaces: new Map([...oper].map(([i, v]) => [names.get(i)!, Number(v)])), noiseFloor: Number(noise.get('1')) };
+  const [names, oper, noise, cpuLoad] = await Promise.all([walk('.1.3.6.1.2.1.31.1.1.1.1'), walk('.1.3.6.1.2.1.2.2.1.8'), walk('.1.3.6.1.4.1.41112.1.4.5.1.8'), walk('.1.3.6.1.2.1.25.3.3.1.2')]);
+  const loads = [...cpuLoad.values()].map(Number);
+  const cpu = { mean: loads.reduce((n, v) => n + v, 0) / loads.length, max: Math.max(...loads), cpus: loads.length };
+  return { stations, interfaces: new Map([...oper].map(([i, v]) => [names.get(i)!, Number(v)])), noiseFloor: Number(noise.get('1')), cpu };
 }
 
 /** The one value of a query without GROUP BY; no series at all means nothing matched (0). */
@@ -411,11 +415,13 @@ const CHECKS: Record<string, (series: Series[], ctx: CheckContext) => void> = {
     expect(s.map((x) => `${x.tags!.tower}|${x.tags!.device}`).sort()).toEqual(devices.map((d) => `${d.tower}|${d.device}`).sort());
     const maxUptime = (Date.now() - health.startedAt) / 1000 + 1;
     for (const x of s) {
-      const [up, uptime, pollMs] = x.values[0]!.slice(1);
+      expect(x.columns).toEqual(['time', 'up', 'uptime', 'poll_ms', 'cpu', 'cpu_max']);
+      const [up, uptime, pollMs, cpu, cpuMax] = x.values[0]!.slice(1);
       if (x.tags!.device === 'ap-dead') {
-        expect([up, uptime, pollMs]).toEqual([0, null, null]);
+        expect([up, uptime, pollMs, cpu, cpuMax]).toEqual([0, null, null, null, null]);
       } else {
         expect(up).toBe(1);
+        expect([cpu, cpuMax]).toEqual([health.cpu.mean, health.cpu.max]);
         expect(Number(uptime)).toBeGreaterThan(0);
         expect(Number(uptime)).toBeLessThanOrEqual(maxUptime);
         expect(Number(pollMs)).toBeGreaterThanOrEqual(0);
@@ -439,6 +445,19 @@ const CHECKS: Record<string, (series: Series[], ctx: CheckContext) => void> = {
       const values = x.values.map((row) => row[1]).filter((v) => v !== null);
       expect(values.length).toBeGreaterThan(0);
       expect(new Set(values)).toEqual(new Set([health.noiseFloor]));
+    }
+  },
+  // A: the mean over the CPUs, B: the busiest CPU; the fixture's two CPUs differ, so the mean is neither of them.
+  'wispmeter-radio/14': (s, { devices, health }) => {
+    expect(health.cpu.cpus).toBe(2);
+    expect(health.cpu.mean).not.toBe(health.cpu.max);
+    expect(s.map((x) => x.tags!.device).sort()).toEqual(live(devices).map((d) => d.device).sort());
+    for (const x of s) {
+      const field = x.columns[1];
+      expect(['cpu_load_pct', 'cpu_load_max_pct']).toContain(field);
+      const values = x.values.map((row) => row[1]).filter((v) => v !== null);
+      expect(values.length).toBeGreaterThan(0);
+      expect(new Set(values)).toEqual(new Set([field === 'cpu_load_pct' ? health.cpu.mean : health.cpu.max]));
     }
   },
 };
