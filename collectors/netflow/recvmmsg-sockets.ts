@@ -25,7 +25,7 @@ const SLOT = 65_536;
 const POLL_MS = 50;
 /**
  * After the sockets ran dry, wait this long before polling again so that datagrams gather into full batches (at
- * 125k datagrams/s about 60 a pause; the kernel buffer holds seconds of them). It bounds the added latency.
+ * 125k datagrams/s about 60 a pause, while an 8 MiB socket buffer holds ~30 ms of them). It bounds the added latency.
  */
 const GATHER_MS = 0.5;
 /** After an unexpected socket error, wait this long before reading that socket again (no busy loop). */
