@@ -106,9 +106,9 @@ export interface RecvmmsgLog {
 }
 
 /**
- * Binds every listen address for recvmmsg as bindUdp (collectors/pipeline/udp-listen.ts) does for dgram: an IPv6 wildcard is IPv6-only
- * when an IPv4 socket shares its port, the receive buffer is asked for and what the kernel granted is logged. One
- * failure closes the rest and rejects with the address and the system's error. The sockets are non-blocking; the
+ * Binds every listen address for recvmmsg as bindUdp (collectors/pipeline/udp-listen.ts) does for dgram: an IPv6
+ * wildcard is IPv6-only when an IPv4 socket shares its port, the receive buffer is asked for and what the kernel
+ * granted is logged. One failure closes the rest and rejects with the address and the system's error. The sockets are non-blocking; the
  * collector's thread owns them (closeSockets) and a receive thread reads them (RecvmmsgReader), so a receive thread
  * that dies is replaced without a rebind and what arrives meanwhile waits in the kernel's buffer.
  */
@@ -138,7 +138,7 @@ export async function openRecvmmsgSockets(libc: Libc, listen: readonly string[],
         const only = targets.some((t) => !isIPv6(t.host) && t.port === port) ? 1 : 0;
         if (libc.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, int32(only), 4) < 0) fail('setsockopt IPV6_V6ONLY');
       }
-      if (libc.bind(fd, sockaddr(v6, ip!, port), v6 ? 28 : 16) < 0) fail('bind');
+      if (libc.bind(fd, sockaddr(v6, ip, port), v6 ? 28 : 16) < 0) fail('bind');
       const name = Buffer.alloc(NAME);
       if (libc.getsockname(fd, name, int32(NAME)) < 0) fail('getsockname');
       addresses.push({ address: v6 ? formatIPv6(name.subarray(8, 24)) : formatIPv4(name.readUInt32BE(4)), port: name.readUInt16BE(2), family: v6 ? 'IPv6' : 'IPv4' });
