@@ -14,7 +14,8 @@ import { isIPv6 } from 'node:net';
 import { getSystemErrorName, getSystemErrorMap } from 'node:util';
 import { parseHostPort } from '../../config/primitives.js';
 import { formatIPv6, parseIPv4, parseIPv6 } from '../pipeline/ip.js';
-import { reportReceiveBuffer, type UdpListenOptions } from '../pipeline/udp-listen.js';
+import { reportReceiveBuffer, type UdpListenLog, type UdpListenOptions } from '../pipeline/udp-listen.js';
+import { formatFlowAddress } from './flow-record.js';
 import type { BoundAddress } from './receive-protocol.js';
 
 /** Datagrams per recvmmsg call. */
@@ -101,9 +102,7 @@ export async function loadLibc(): Promise<Libc | string> {
 /** What a datagram is handed to: `payload` is valid only during the call. */
 export type DatagramSink = (payload: Buffer, address: string, port: number) => void;
 
-export interface RecvmmsgLog {
-  error(obj: object, msg: string): void;
-}
+export type RecvmmsgLog = Pick<UdpListenLog, 'error'>;
 
 /**
  * Binds every listen address for recvmmsg as bindUdp (collectors/pipeline/udp-listen.ts) does for dgram: an IPv6
@@ -141,7 +140,7 @@ export async function openRecvmmsgSockets(libc: Libc, listen: readonly string[],
       if (libc.bind(fd, sockaddr(v6, ip, port), v6 ? 28 : 16) < 0) fail('bind');
       const name = Buffer.alloc(NAME);
       if (libc.getsockname(fd, name, int32(NAME)) < 0) fail('getsockname');
-      addresses.push({ address: v6 ? formatIPv6(name.subarray(8, 24)) : formatIPv4(name.readUInt32BE(4)), port: name.readUInt16BE(2), family: v6 ? 'IPv6' : 'IPv4' });
+      addresses.push({ address: v6 ? formatIPv6(name.subarray(8, 24)) : formatFlowAddress(name.readUInt32BE(4)), port: name.readUInt16BE(2), family: v6 ? 'IPv6' : 'IPv4' });
       // Asked for after bind, as dgram does; a refusal is logged, not fatal (the kernel's default still works).
       if (libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(opts.receiveBuffer), 4) < 0) {
         opts.log.warn({ where, err: { message: systemError(libc.koffi.errno()) } }, `${component}: could not set the receive buffer`);
@@ -268,7 +267,7 @@ export class RecvmmsgReader {
     let t = this.texts.get(address);
     if (t === undefined) {
       if (this.texts.size >= MAX_ADDRESS_TEXTS) this.texts.clear();
-      t = formatIPv4(address);
+      t = formatFlowAddress(address);
       this.texts.set(address, t);
     }
     return t;
@@ -321,12 +320,10 @@ function sockaddr(v6: boolean, ip: Buffer, port: number): Buffer {
   return b;
 }
 
-const formatIPv4 = (a: number): string => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-
 /** A sender on an IPv6 socket as dgram names it: an IPv4 sender on a dual-stack socket is "::ffff:a.b.c.d". */
 function formatSockaddr6(b: Buffer): string {
   const mapped = b.readUInt32BE(0) === 0 && b.readUInt32BE(4) === 0 && b.readUInt32BE(8) === 0xffff;
-  return mapped ? `::ffff:${formatIPv4(b.readUInt32BE(12))}` : formatIPv6(b);
+  return mapped ? `::ffff:${formatFlowAddress(b.readUInt32BE(12))}` : formatIPv6(b);
 }
 
 /** "EADDRINUSE (address already in use)", as Node's own errors name them. */
