@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { parseInstant } from '../rating/calendar.js';
-import { type Dec, dec, ZERO } from '../rating/money.js';
+import { type Dec, dec, isKnownCurrency, minorUnits, ZERO } from '../rating/money.js';
 import { type Catalog, type Customer, customersFileSchema, type PlansFile, plansFileSchema, type Tier } from './catalog-schema.js';
 import { parseCustomersCsv } from './catalog-csv.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
@@ -124,6 +124,9 @@ export function planChecks(f: PlansFile): KeyedProblem[] {
       if (c.model === 'package' && c.blockSize.eq(ZERO)) problems.push({ path: at('blockSize'), message: 'zero block size (expected a block size > 0)' });
       if (c.model === 'quota_overage' && c.overageBlock.eq(ZERO)) problems.push({ path: at('overageBlock'), message: 'zero overage block (expected a block size > 0)' });
       if (c.model === 'discount') problems.push(...discountProblems(c, at));
+      const price = c.model === 'flat' || c.model === 'one_off' ? ['price', c.price] as const
+        : c.model === 'percentile' ? ['commitPrice', c.commitPrice] as const : c.model === 'discount' && c.amount ? ['amount', c.amount] as const : undefined;
+      if (price) problems.push(...pricePrecisionProblems(price[1], plan.currency, f.rounding.pricePrecision, at(price[0])));
     });
     plan.charges.forEach((c, i) => {
       if (c.model !== 'discount') return;
@@ -151,6 +154,17 @@ function tierProblems(tiers: readonly Tier[], at: (...rest: (string | number)[])
     if (t.upTo !== undefined && i === tiers.length - 1) problems.push({ path: at('tiers', i, 'upTo'), message: `the last tier ends at ${t.upTo.toString()} (expected no upTo on the last tier, so all usage is priced)` });
   });
   return problems;
+}
+
+/**
+ * A price with more decimals than its currency, under `rounding.pricePrecision: currency` (the default). Usage unit
+ * prices are not prices in this sense: they are multiplied by a quantity and the product is rounded once anyway.
+ */
+export function pricePrecisionProblems(price: Dec, currency: string, policy: PlansFile['rounding']['pricePrecision'], path: KeyPath): KeyedProblem[] {
+  if (policy === 'exact' || !isKnownCurrency(currency)) return [];
+  const digits = minorUnits(currency);
+  if (price.round(digits).eq(price)) return [];
+  return [{ path, message: `${price.toString()} has more decimals than ${currency} (${digits}) (expected a price such as ${price.round(digits).toFixed(digits)}, or rounding.pricePrecision: exact in the plans file to prorate from the exact price and round once per fee)` }];
 }
 
 function discountProblems(d: { percent?: Dec | undefined; amount?: Dec | undefined }, at: (...rest: (string | number)[]) => KeyPath): KeyedProblem[] {
@@ -220,6 +234,11 @@ export function customerChecks(customers: readonly Customer[], plans: PlansFile 
         if (p.to !== undefined && parseInstant(p.to, c.timezone) <= parseInstant(p.from, c.timezone)) problems.push({ path: sub('suspensions', k, 'to'), message: `${p.to} is not after ${p.from} (expected to > from)` });
       });
       s.discounts.forEach((d, k) => problems.push(...discountProblems(d, (...rest) => sub('discounts', k, ...rest))));
+      if (plans) {
+        const policy = plans.rounding.pricePrecision;
+        s.oneOff.forEach((o, k) => problems.push(...pricePrecisionProblems(o.price, c.currency, policy, sub('oneOff', k, 'price'))));
+        s.discounts.forEach((d, k) => d.amount && problems.push(...pricePrecisionProblems(d.amount, c.currency, policy, sub('discounts', k, 'amount'))));
+      }
       if (to > from) {
         // Usage ties to the customer, not to a subscription: two live at once would rate the same bytes twice.
         const clash = spans.find((o) => from < o.to && o.from < to);

@@ -147,7 +147,13 @@ export const plansFileSchema = z.strictObject({
     mode: z.enum(['HALF_UP', 'HALF_EVEN']).default('HALF_UP'),
     /** Tax rounded on each line then summed, or once per rate on the invoice's summed bases. */
     tax: z.enum(['per_line', 'per_invoice']).default('per_line'),
-  }).default({ mode: 'HALF_UP', tax: 'per_line' }),
+    /**
+     * Prices (flat and one-off prices, commitments, fixed discounts) with more decimals than the currency: `currency`
+     * refuses them at load (file, line, key); `exact` accepts them, prorates from the exact price and rounds once,
+     * at the fee line (docs/rating.md "Prices with more decimals than the currency").
+     */
+    pricePrecision: z.enum(['currency', 'exact']).default('currency'),
+  }).default({ mode: 'HALF_UP', tax: 'per_line', pricePrecision: 'currency' }),
   taxes: z.strictObject({
     categories: z.array(z.string().min(1)).min(1),
     rates: z.array(taxRateSchema).default([]),

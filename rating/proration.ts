@@ -1,8 +1,7 @@
 // Splits a billing period into pieces by subscription start/end, plan changes and suspensions, and prorates by day or second.
 import type { Plan, Subscription } from '../config/catalog-schema.js';
-import { allocate } from './allocate.js';
 import { localDayNumber, type Period, parseInstant } from './calendar.js';
-import { type Dec, sum, ZERO } from './money.js';
+import { type Dec, dec, roundMoney, type RoundingMode, ZERO } from './money.js';
 
 /** A maximal part of the period in one state: on `planId` and active, or not in service (planId undefined). */
 export interface Piece extends Period {
@@ -47,18 +46,23 @@ export function pieceWeight(p: Period, unit: 'day' | 'second', tz: string): bigi
 }
 
 /**
- * The share of a full-period amount that falls on pieces where `planId` is active. The full amount is split over
- * every piece of the period with largest-remainder allocation first, so the shares of all pieces sum to the
- * amount exactly (a plan change or suspension never creates or loses a cent). `none` charges in full if the plan
- * is active in any piece.
+ * The share of a full-period amount that falls on pieces where `planId` is active: amount × active weight / total
+ * weight, rounded once to the currency. NOTE: the customer's share is rounded as its own amount first (what the
+ * customer can check by hand); the residual of the split, `amount − share`, belongs to the pieces where the plan is
+ * not active and is never billed, so the active piece neither gains nor loses a cent by the tie rules of a split.
+ * `amount` may carry more digits than the currency (`rounding.pricePrecision: exact`): it is only rounded here.
+ * `none` charges the (rounded) amount in full if the plan is active in any piece.
  */
-export function proratedShare(amount: Dec, pieces: readonly Piece[], planId: string, proration: Proration, tz: string, currency: string):
-  { amount: Dec; weight: bigint; total: bigint } {
+export function proratedShare(amount: Dec, pieces: readonly Piece[], planId: string, proration: Proration, tz: string, currency: string, mode: RoundingMode):
+  { amount: Dec; weight: bigint; total: bigint; residual: Dec } {
   const active = pieces.map((p) => p.planId === planId);
-  if (proration === 'none') return { amount: active.some(Boolean) ? amount : ZERO, weight: 1n, total: 1n };
+  if (proration === 'none') {
+    const full = roundMoney(amount, currency, mode);
+    return active.some(Boolean) ? { amount: full, weight: 1n, total: 1n, residual: ZERO } : { amount: ZERO, weight: 1n, total: 1n, residual: full };
+  }
   const weights = pieces.map((p) => pieceWeight(p, proration, tz));
-  const parts = allocate(amount, weights, currency);
   const total = weights.reduce((a, b) => a + b, 0n);
   const weight = weights.reduce((a, w, i) => (active[i] ? a + w : a), 0n);
-  return { amount: sum(parts.filter((_, i) => active[i])), weight, total };
+  const share = total === 0n ? ZERO : roundMoney(amount.times(dec(weight)).div(dec(total)), currency, mode);
+  return { amount: share, weight, total, residual: roundMoney(amount, currency, mode).minus(share) };
 }

@@ -39,7 +39,7 @@ describe('due periods', () => {
     const dir = mkdtempSync(join(tmpdir(), 'wispmeter-sched-unit-'));
     const ledger = Ledger.open(join(dir, 'ledger.sqlite'));
     const billing = billingSchema.parse({ seller: { legalName: 'X', address: { lines: ['a'], countryCode: 'US' } }, schedule: { firstPeriod: '2099-01' } });
-    const catalog: Catalog = { rounding: { mode: 'HALF_UP', tax: 'per_line' }, taxes: { categories: ['internet'], rates: [] }, plans: new Map(), customers: [customer({}), customer({ id: 'C-2', billingDay: 15, timezone: 'UTC' })] };
+    const catalog: Catalog = { rounding: { mode: 'HALF_UP', tax: 'per_line', pricePrecision: 'currency' }, taxes: { categories: ['internet'], rates: [] }, plans: new Map(), customers: [customer({}), customer({ id: 'C-2', billingDay: 15, timezone: 'UTC' })] };
     const scheduler = new BillingScheduler({ ledger, store: { name: 'embedded', queryUsage: () => Promise.reject(new Error('no reads expected')), close: async () => {} }, catalog, billing, log: pino({ level: 'silent' }), now: () => new Date() });
     try {
       scheduler.start();

@@ -62,7 +62,7 @@ export function ratePercentile(c: ChargeOf<'percentile'>, ctx: ChargeContext): F
   }
   const burst = p.gt(c.committedMbps) ? p.minus(c.committedMbps) : ZERO;
   const burstAmount = roundMoney(burst.times(c.burstPricePerMbps), ctx.currency, ctx.rounding);
-  const commit = proratedShare(roundMoney(c.commitPrice, ctx.currency, ctx.rounding), ctx.pieces, ctx.plan.id, ctx.plan.proration, ctx.timezone, ctx.currency);
+  const commit = proratedShare(c.commitPrice, ctx.pieces, ctx.plan.id, ctx.plan.proration, ctx.timezone, ctx.currency, ctx.rounding);
   const period = servicePeriod(ctx);
   const evidence = { ...m.evidence, notes: [...m.evidence.notes, `${down.length} five-minute samples, ${down.length - m.buckets.size} without usage counted as 0`] };
   return [

@@ -210,9 +210,9 @@ const changeOn17th = '      - { id: S1, plan: home-50, start: 2025-01-01, change
 const planChangeCases = [
   scenario({
     // December 2025 has 31 days: home-50 for the 1st–16th (16 days), home-100 from the 17th (15 days).
-    // Each monthly price is split over both pieces by largest remainder, in cents:
-    //   4900 × 16/31 = 2529 r1, 4900 × 15/31 = 2370 r30 → the leftover cent goes to r30: [2529, 2371] → 25.29
-    //   6900 × 16/31 = 3561 r9, 6900 × 15/31 = 3338 r22 → [3561, 3339] → 33.39
+    // Each plan's share is rounded on its own (the rest falls on the days it is not active):
+    //   49.00 × 16/31 = 25.290… → 25.29
+    //   69.00 × 15/31 = 33.387… → 33.39
     // Total 25.29 + 33.39 = 58.68.
     name: 'a plan change on the 17th',
     subscriber: 'plan-change',
@@ -412,8 +412,7 @@ const jpyCases = (
 
 const kwdCases = (
   [
-    // KWD has 3 digits (fils). Start on Dec 17: 15 of 31 days of 7.125: 7125 × {16,15}/31 = 3677 r13, 3447 r18;
-    // the leftover fils goes to r18 → 3448 → 3.448. Data 0.0125 KWD/GB × 1 GB = 0.0125 → HALF_UP 0.013, HALF_EVEN 0.012.
+    // KWD has 3 digits (fils). Start on Dec 17: 15 of 31 days of 7.125: 7.125 × 15/31 = 3.4475… → 3.448. Data 0.0125 KWD/GB × 1 GB = 0.0125 → HALF_UP 0.013, HALF_EVEN 0.012.
     ['HALF_UP', ['base:flat=3.448', 'data:per_unit=0.013'], '3.461'],
     ['HALF_EVEN', ['base:flat=3.448', 'data:per_unit=0.012'], '3.460'],
   ] as const
