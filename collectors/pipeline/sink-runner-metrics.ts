@@ -17,7 +17,9 @@ export function createSinkMetrics(registry: Registry) {
     retries: reuse(registry, 'wispmeter_sink_retries_total', () =>
       new Counter({ name: 'wispmeter_sink_retries_total', help: 'Retryable answers from a sink (each followed by a backoff).', labelNames, registers })),
     failures: reuse(registry, 'wispmeter_sink_failures_total', () =>
-      new Counter({ name: 'wispmeter_sink_failures_total', help: 'Batches a sink rejected for good, parked in its dead-letter file.', labelNames, registers })),
+      new Counter({ name: 'wispmeter_sink_failures_total', help: 'Batches in which a sink rejected records for good; the batch is split until those stand alone, and only they are parked in its dead-letter file.', labelNames, registers })),
+    splits: reuse(registry, 'wispmeter_sink_batch_splits_total', () =>
+      new Counter({ name: 'wispmeter_sink_batch_splits_total', help: 'Rejected batches split in halves to isolate the records a sink rejects.', labelNames, registers })),
     deadLetterRecords: reuse(registry, 'wispmeter_sink_dead_letter_records_total', () =>
       new Counter({ name: 'wispmeter_sink_dead_letter_records_total', help: 'Records written to a dead-letter file.', labelNames, registers })),
     lastSuccess: reuse(registry, 'wispmeter_sink_last_success_timestamp_seconds', () =>

@@ -29,9 +29,13 @@ class MemorySink implements Sink {
   readonly attempts: UsageRecord[][] = [];
   script: SinkResult[] = [];
   answer: SinkResult | undefined;
+  /** Ids whose presence makes the sink refuse the whole batch, as a store's validation or a database does. */
+  refuses = new Set<string>();
   constructor(readonly name: string) {}
   async write(batch: readonly UsageRecord[]): Promise<SinkResult> {
     this.attempts.push([...batch]);
+    const bad = batch.find((r) => this.refuses.has(r.id));
+    if (bad) return { status: 'failed', error: new Error(`400 bad point ${bad.id}`) };
     const r = this.answer ?? this.script.shift() ?? { status: 'ok' };
     if (r.status === 'ok') this.batches.push([...batch]);
     return r;
@@ -111,20 +115,51 @@ describe('SinkRunner', () => {
     expect(await metric('wispmeter_sink_retries_total')).toBe(3);
   });
 
-  it('parks a rejected batch in the dead-letter file and moves on', async () => {
+  it('splits a rejected batch until the rejected records stand alone: only they are dead-lettered, the rest stored', async () => {
+    const sink = new MemorySink('influx');
+    sink.refuses = new Set([record(3).id, record(7).id, record(11).id]);
+    await appendRange(0, 13);
+    const entries = await spool.read(0, 100, 1 << 20);
+    const r = runner(sink);
+    r.start();
+    expect(await r.waitUntilCaughtUp(5000)).toBe(true);
+    const good = idsOf(0, 13).filter((id) => !sink.refuses.has(id));
+    expect([...sink.ids].sort()).toEqual([...good].sort());
+    const lines = (await readFile(join(dir, 'dead-letter', 'influx.jsonl'), 'utf8')).trim().split('\n');
+    const parked = lines.map((l) => JSON.parse(l) as { sink: string; error: string; spoolOffset: number; record: { id: string; bytesDown: string } });
+    expect(parked.map((p) => p.record.id)).toEqual([record(3).id, record(7).id, record(11).id]);
+    // Each dead letter names the spool entry its record came in (one record per entry here).
+    expect(parked.map((p) => p.spoolOffset)).toEqual([3, 7, 11].map((i) => entries[i]!.offset));
+    expect(parked[0]).toMatchObject({ sink: 'influx', error: `400 bad point ${record(3).id}`, record: { bytesDown: (2n ** 60n + 3n).toString() } });
+    expect(await metric('wispmeter_sink_failures_total')).toBe(2); // batches [0,10) and [10,13)
+    expect(await metric('wispmeter_sink_dead_letter_records_total')).toBe(3);
+    expect(await metric('wispmeter_sink_records_written_total')).toBe(10);
+    expect(await metric('wispmeter_sink_batch_splits_total')).toBeGreaterThan(0);
+  });
+
+  it('a batch rejected once is written in halves (nothing dead-lettered when the halves pass)', async () => {
     const sink = new MemorySink('influx');
     sink.script = [{ status: 'failed', error: new Error('400 bad point') }];
     await appendRange(0, 13);
     const r = runner(sink);
     r.start();
     expect(await r.waitUntilCaughtUp(5000)).toBe(true);
-    expect(sink.ids).toEqual(idsOf(10, 13));
-    const lines = (await readFile(join(dir, 'dead-letter', 'influx.jsonl'), 'utf8')).trim().split('\n');
-    const parked = lines.map((l) => JSON.parse(l) as { sink: string; error: string; spoolOffset: number; record: { id: string; bytesDown: string } });
-    expect(parked.map((p) => p.record.id)).toEqual(idsOf(0, 10));
-    expect(parked[0]).toMatchObject({ sink: 'influx', error: '400 bad point', spoolOffset: 0, record: { bytesDown: (2n ** 60n).toString() } });
-    expect(await metric('wispmeter_sink_failures_total')).toBe(1);
-    expect(await metric('wispmeter_sink_dead_letter_records_total')).toBe(10);
+    expect(sink.ids).toEqual(idsOf(0, 13));
+    expect(sink.batches.map((b) => b.length)).toEqual([5, 5, 3]);
+    expect(await metric('wispmeter_sink_dead_letter_records_total')).toBe(0);
+  });
+
+  it('a sink down in the middle of a split is retried, and the split goes on', async () => {
+    const sink = new MemorySink('embedded');
+    sink.refuses = new Set([record(0).id]);
+    // After the first refusal the halves are tried: the first two writes of them meet an outage.
+    sink.script = [retryable, retryable];
+    await appendRange(0, 10);
+    const r = runner(sink);
+    r.start();
+    expect(await r.waitUntilCaughtUp(5000)).toBe(true);
+    expect([...sink.ids].sort()).toEqual(idsOf(1, 10).sort());
+    expect(await metric('wispmeter_sink_dead_letter_records_total')).toBe(1);
   });
 
   it('stop() delivers what is left before it returns, and runs once', async () => {

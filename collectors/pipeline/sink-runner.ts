@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { retrySinkWrite, backoffDelay, sleep, DEFAULT_BACKOFF, type BackoffOptions } from './retry.js';
-import { writeDeadLetter } from './sink-runner-dead-letter.js';
+import { writeDeadLetter, type DeadLetter } from './sink-runner-dead-letter.js';
 import { createSinkMetrics, type SinkMetrics } from './sink-runner-metrics.js';
 import type { Sink } from './sink.js';
 import type { Spool } from './spool.js';
@@ -55,11 +55,16 @@ export interface SinkHealth {
 
 interface Batch {
   records: UsageRecord[];
-  /** Offset of the first entry: recorded in dead letters to trace a record back. */
+  /** The spool offset of each record's entry (parallel to records): recorded in dead letters to trace it back. */
+  offsets: number[];
+  /** Offset of the first entry. */
   first: number;
   /** Commit this once the batch is delivered (or parked). */
   next: number;
 }
+
+/** A record the sink rejected on its own (the batch was split down to it), waiting for the dead-letter file. */
+type Rejected = DeadLetter;
 
 /**
  * One runner per sink; its spool consumer name is the sink's name. It does not close the sink: whoever made the
@@ -226,6 +231,7 @@ export class SinkRunner {
   /** Up to batchSize records from whole entries; undefined when the spool holds nothing new. */
   private async nextBatch(): Promise<Batch | undefined> {
     const records: UsageRecord[] = [];
+    const offsets: number[] = [];
     let first: number | undefined;
     let next = this.readPos;
     for (;;) {
@@ -239,18 +245,32 @@ export class SinkRunner {
       if (records.length > 0 && records.length + e.entry.records.length > this.batchSize) break;
       this.ahead.shift();
       first ??= e.offset;
-      for (const r of e.entry.records) records.push(r);
+      for (const r of e.entry.records) {
+        records.push(r);
+        offsets.push(e.offset);
+      }
       next = e.next;
       if (records.length >= this.batchSize) break;
     }
     if (first === undefined) return undefined;
     this.readPos = next;
-    return { records, first, next };
+    return { records, offsets, first, next };
   }
 
-  /** true when the batch is delivered or parked; false when the runner was halted first. */
+  /**
+   * true when the batch is delivered or parked; false when the runner was halted first. A batch the sink rejects
+   * for good is split in halves until the records it rejects stand alone: only those go to the dead-letter file,
+   * every other record of the batch is stored (one bad record among 5,000 costs about 26 writes, not the batch).
+   */
   private async deliver(batch: Batch): Promise<boolean> {
-    const result = await retrySinkWrite(() => this.sink.write(batch.records, this.writeTimeout()), {
+    const rejected: Rejected[] = [];
+    if (!(await this.deliverPart(batch.records, batch.offsets, rejected))) return false;
+    return rejected.length === 0 || this.park(rejected);
+  }
+
+  /** Writes records[] (retrying while the sink is down), splitting it on a rejection; collects lone rejects. */
+  private async deliverPart(records: UsageRecord[], offsets: number[], rejected: Rejected[]): Promise<boolean> {
+    const result = await retrySinkWrite(() => this.sink.write(records, this.writeTimeout()), {
       backoff: this.backoff,
       signal: this.halt.signal,
       onRetry: (r, delayMs, attempt) => {
@@ -261,23 +281,34 @@ export class SinkRunner {
         this.lastError = r.error.message;
         this.metrics.retries.inc(this.labels);
         this.updateLag();
-        this.log.warn({ err: r.error, delayMs, attempt, records: batch.records.length }, 'sink write failed; retrying');
+        this.log.warn({ err: r.error, delayMs, attempt, records: records.length }, 'sink write failed; retrying');
       },
     });
     switch (result.status) {
       case 'ok':
         this.notFailing();
         this.lastSuccess = Date.now();
-        this.metrics.recordsWritten.inc(this.labels, batch.records.length);
+        this.metrics.recordsWritten.inc(this.labels, records.length);
         this.metrics.batches.inc(this.labels);
         this.metrics.lastSuccess.set(this.labels, this.lastSuccess / 1000);
         return true;
       case 'retryable':
         return false; // halted while the sink was still failing
-      case 'failed':
-        // A rejected batch is parked, not retried: the sink answers, so it is not failing.
+      case 'failed': {
+        // A rejection is not an outage: the sink answers, so it is not failing.
         this.notFailing();
-        return this.park(batch, result.error);
+        if (records.length === 1) {
+          rejected.push({ record: records[0]!, offset: offsets[0]!, error: result.error });
+          return true;
+        }
+        this.metrics.splits.inc(this.labels);
+        this.log.warn({ err: result.error, records: records.length, offset: offsets[0] }, 'sink rejected a batch; splitting it to find the records it rejects');
+        const mid = Math.ceil(records.length / 2);
+        return (
+          (await this.deliverPart(records.slice(0, mid), offsets.slice(0, mid), rejected)) &&
+          (await this.deliverPart(records.slice(mid), offsets.slice(mid), rejected))
+        );
+      }
       default: {
         const never: never = result;
         throw new Error(`unknown sink result ${JSON.stringify(never)}`);
@@ -290,14 +321,14 @@ export class SinkRunner {
     this.metrics.failingSince.set(this.labels, 0);
   }
 
-  /** Writes a rejected batch to the dead-letter file; retried like a sink outage because it is the only copy. */
-  private async park(batch: Batch, error: Error): Promise<boolean> {
+  /** Writes the records the sink rejected to the dead-letter file; retried like a sink outage because it is their only copy. */
+  private async park(rejected: readonly Rejected[]): Promise<boolean> {
     this.metrics.failures.inc(this.labels);
-    this.log.error({ err: error, records: batch.records.length, offset: batch.first }, 'sink rejected a batch; writing it to the dead-letter file');
+    this.log.error({ err: rejected[0]!.error, records: rejected.length, offset: rejected[0]!.offset }, 'sink rejected records; writing them to the dead-letter file');
     for (let attempt = 0; !this.halt.signal.aborted; attempt++) {
       try {
-        await writeDeadLetter(this.deadLetterDir, this.sink.name, batch.records, error, batch.first);
-        this.metrics.deadLetterRecords.inc(this.labels, batch.records.length);
+        await writeDeadLetter(this.deadLetterDir, this.sink.name, rejected);
+        this.metrics.deadLetterRecords.inc(this.labels, rejected.length);
         return true;
       } catch (err) {
         this.log.error({ err }, 'writing the dead-letter file failed; retrying');

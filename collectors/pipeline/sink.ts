@@ -4,7 +4,8 @@ import type { UsageRecord } from './usage-record.js';
 /**
  * ok: every record is durable in the sink; the spool may advance past them.
  * retryable: nothing or only part was written; send the same batch again later (writes are idempotent).
- * failed: the sink rejected the batch for good (e.g. a 400); the runner parks it in a dead-letter file.
+ * failed: the sink rejected the batch for good (e.g. a 400); the runner splits it in halves until the rejected
+ *   records stand alone, stores the rest and parks only those in a dead-letter file.
  */
 export type SinkResult =
   | { status: 'ok' }
