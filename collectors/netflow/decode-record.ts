@@ -1,11 +1,12 @@
 // Walks one v9/IPFIX data or options record by its template; reads the fields we use and skips the rest.
 import { formatIPv6 } from '../pipeline/ip.js';
 import type { DecodeErrorReason } from './decode-error.js';
+import type { RecordFallback } from './record-fallback.js';
 import type { FlowCount, FlowRecord, FlowVisitor } from './flow-record.js';
 import { IE, VARIABLE_LENGTH } from './information-elements.js';
 import type { StreamOptions } from './template-cache.js';
 import { minRecordLength, type StreamKey, type Template } from './template.js';
-import { fromNtp, fromSystemInit, fromSysUptime } from './timestamps.js';
+import { clampFlowTimes, fromNtp, fromSystemInit, fromSysUptime } from './timestamps.js';
 
 /** What the packet header says, needed to turn relative times into absolute ones. */
 export interface RecordContext {
@@ -15,6 +16,10 @@ export interface RecordContext {
   /** v9 header sysUptime in ms; undefined for IPFIX. */
   uptimeMs: number | undefined;
   options: StreamOptions | undefined;
+  /** The stream's options, made if need be: only for the rare fallback that keeps per-stream state (the uptime estimate). */
+  streamOptions: (stream: StreamKey) => StreamOptions;
+  /** Set by decodeRecords() for a set with relative times and no init time anywhere: the stream's estimate. */
+  estimatedInitMs?: number;
 }
 
 /**
@@ -58,6 +63,8 @@ export interface RecordSink {
   /** Flows handed to the visitor so far. */
   flows: number;
   readonly errors: DecodeErrorReason[];
+  /** One entry per record kept with a repaired time or field (RecordFallback); empty when all was well. */
+  readonly fallbacks: RecordFallback[];
 }
 
 /** A visitor's own exception on its way out of the decoder, which counts only its own as internal_error. */
@@ -89,6 +96,8 @@ interface RecordLayout {
   reads: { id: number; offset: number; length: number }[];
   /** fixedLength > 0: `reads` as one straight-line function (compileReader), else undefined. */
   read: RecordReader | undefined;
+  /** IPFIX data with flowStart/EndSysUpTime but no systemInitTimeMilliseconds: may need an estimated init time. */
+  relativeWithoutInit: boolean;
 }
 
 /** Reads one record at `off` of the set, through `v`, a DataView of the same octets as `b`. */
@@ -100,7 +109,11 @@ const layouts = new WeakMap<Template, RecordLayout>();
 function layoutOf(t: Template, version: 9 | 10): RecordLayout {
   let layout = layouts.get(t);
   if (layout) return layout;
-  layout = { minLength: minRecordLength(t), fixedLength: 0, reads: [], read: undefined };
+  const read = (id: number): boolean => t.fields.some((f, i) => f.id === id && !skipped(t, i, version));
+  layout = {
+    minLength: minRecordLength(t), fixedLength: 0, reads: [], read: undefined,
+    relativeWithoutInit: version === 10 && t.kind === 'data' && (read(IE.flowStartSysUpTime) || read(IE.flowEndSysUpTime)) && !read(IE.systemInitTimeMilliseconds),
+  };
   if (t.fields.every((f) => f.length !== VARIABLE_LENGTH)) {
     let offset = 0;
     t.fields.forEach((f, i) => {
@@ -131,6 +144,10 @@ export function decodeRecords(body: Buffer, t: Template, ctx: RecordContext, out
   // Multi-octet fields of a compiled layout are read through a DataView: V8 compiles getUint32() to one load, where
   // reading a Buffer octet by octet costs four loads, each bounds-checked.
   const view = fixed ? new DataView(body.buffer, body.byteOffset, body.length) : undefined;
+  if (layout.relativeWithoutInit && ctx.options?.systemInitMs === undefined) {
+    const newest = newestUptime(body, t, version, layout, fixed, view);
+    if (newest !== undefined) ctx.estimatedInitMs = estimatedInit(ctx, newest);
+  }
   let off = 0;
   while (body.length - off >= layout.minLength) {
     const f = shared ?? new Fields();
@@ -147,11 +164,36 @@ export function decodeRecords(body: Buffer, t: Template, ctx: RecordContext, out
       off = next;
     }
     if (t.kind === 'options') applyOptions(f, ctx);
-    else if (toFlow(f, ctx, out.scratch)) handOver(out, out.scratch);
+    else if (toFlow(f, ctx, out.scratch, out.fallbacks)) handOver(out, out.scratch);
     else {
+      // Only a record without any octet counter: nothing to bill, and nothing to repair.
       out.errors.push('bad_record');
     }
   }
+}
+
+/**
+ * The latest flowEndSysUpTime (else flowStartSysUpTime) of a set, read ahead of decoding it: the flow that ended last
+ * is the one nearest its export time, whatever its place in the set. Only for streams that need an estimated init
+ * time (decodeRecords), so it costs nothing to exporters that send one.
+ */
+function newestUptime(body: Buffer, t: Template, version: 9 | 10, layout: RecordLayout, fixed: number, view: DataView | undefined): number | undefined {
+  let newest: number | undefined;
+  let off = 0;
+  while (body.length - off >= layout.minLength) {
+    const f = new Fields();
+    if (fixed) {
+      layout.read!(body, view!, off, f);
+      off += fixed;
+    } else {
+      const next = readFields(body, off, t, version, f);
+      if (next < 0) break;
+      off = next;
+    }
+    const up = f.upEnd ?? f.upStart;
+    if (up !== undefined && (newest === undefined || up > newest)) newest = up;
+  }
+  return newest;
 }
 
 /**
@@ -340,17 +382,19 @@ function applyOptions(f: Fields, ctx: RecordContext): void {
   if (f.initMs !== undefined) o.systemInitMs = f.initMs;
 }
 
-/** Fills `flow` with the flow a data record describes; false for a record that cannot be a flow (a bad_record). */
-function toFlow(f: Fields, ctx: RecordContext, flow: FlowRecord): boolean {
-  if (f.src === undefined || f.dst === undefined || typeof f.src !== typeof f.dst) return false;
+/**
+ * Fills `flow` with the flow a data record describes; false only for a record without octets (a bad_record). A
+ * record with octets is always a flow: what cannot be interpreted falls back and is pushed to `fallbacks`.
+ */
+function toFlow(f: Fields, ctx: RecordContext, flow: FlowRecord, fallbacks: RecordFallback[]): boolean {
   const delta = f.octets !== undefined;
   const bytes = f.octets ?? f.octetsTotal;
-  const packets = (delta ? f.packets : f.packetsTotal) ?? 0;
   if (bytes === undefined) return false;
-  // A packet has at least one octet; more packets than octets is a corrupt or mis-templated record. (A number and
-  // a bigint compare by value.)
-  if (packets > bytes) return false;
-  if (!flowTimes(f, ctx)) return false;
+  const packets = (delta ? f.packets : f.packetsTotal) ?? 0;
+  // A packet has at least one octet; more packets than octets is a corrupt or mis-templated record, but its octet
+  // count is all we bill on. (A number and a bigint compare by value.)
+  if (packets > bytes) fallbacks.push('packets_exceed_octets');
+  flowTimes(f, ctx, fallbacks);
   const { stream, options } = ctx;
   let sampling = samplingOf(f);
   if (sampling === undefined && f.samplerId !== undefined) sampling = options?.samplers.get(f.samplerId);
@@ -358,9 +402,17 @@ function toFlow(f: Fields, ctx: RecordContext, flow: FlowRecord): boolean {
   flow.version = stream.version;
   flow.exporter = stream.exporter;
   flow.domain = stream.domain;
-  flow.family = typeof f.src === 'number' ? 4 : 6;
-  flow.srcAddr = typeof f.src === 'number' ? f.src : formatIPv6(f.src);
-  flow.dstAddr = typeof f.dst === 'number' ? f.dst : formatIPv6(f.dst);
+  if (f.src === undefined || f.dst === undefined || typeof f.src !== typeof f.dst) {
+    // No address pair to attribute by (an L2-only template, a v4/v6 mix): unattributed usage, never lost.
+    fallbacks.push('no_addresses');
+    flow.family = 4;
+    flow.srcAddr = 0;
+    flow.dstAddr = 0;
+  } else {
+    flow.family = typeof f.src === 'number' ? 4 : 6;
+    flow.srcAddr = typeof f.src === 'number' ? f.src : formatIPv6(f.src);
+    flow.dstAddr = typeof f.dst === 'number' ? f.dst : formatIPv6(f.dst);
+  }
   flow.protocol = f.protocol;
   flow.srcPort = f.srcPort;
   flow.dstPort = f.dstPort;
@@ -374,36 +426,66 @@ function toFlow(f: Fields, ctx: RecordContext, flow: FlowRecord): boolean {
 }
 
 /**
- * Sets f.start/f.end from whichever time form the record carries (the export time when it carries none); false
- * when they are impossible.
+ * Sets f.start/f.end from whichever time form the record carries, in this order: absolute times (150–157), then
+ * relative ones (21/22: v9 against the header's sysUptime; IPFIX against systemInitTimeMilliseconds of the record,
+ * else of the stream's options, else an init time estimated from the export time), then delta times (158/159),
+ * then start/end ± duration, then the other end, then the export time. Impossible results are clamped, never
+ * refused: each repair is pushed to `fallbacks`.
  */
-function flowTimes(f: Fields, ctx: RecordContext): boolean {
+function flowTimes(f: Fields, ctx: RecordContext, fallbacks: RecordFallback[]): void {
   // Plain helpers, no closures: this runs once per record.
-  const init = f.initMs ?? ctx.options?.systemInitMs;
+  let init = f.initMs ?? ctx.options?.systemInitMs;
+  const estimated = init === undefined && ctx.uptimeMs === undefined &&
+    ((f.absStart === undefined && f.upStart !== undefined) || (f.absEnd === undefined && f.upEnd !== undefined));
+  if (estimated) {
+    // IPFIX without systemInitTimeMilliseconds (older RouterOS, SonicWALL, several Cisco images): the estimate
+    // decodeRecords() made from the set (or, for a record whose template did not announce it, from this record).
+    fallbacks.push('uptime_estimated');
+    init = ctx.estimatedInitMs ?? estimatedInit(ctx, (f.upEnd ?? f.upStart)!);
+  }
   let start = f.absStart ?? relative(f.upStart, init, ctx) ?? beforeExport(f.deltaStartUs, ctx);
   let end = f.absEnd ?? relative(f.upEnd, init, ctx) ?? beforeExport(f.deltaEndUs, ctx);
   if (start === undefined && end !== undefined && f.durationMs !== undefined) start = end - f.durationMs;
   if (end === undefined && start !== undefined && f.durationMs !== undefined) end = start + f.durationMs;
   start ??= end ?? ctx.exportMs;
   end ??= start;
-  if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) return false;
-  // A flow cannot end after the datagram that reports it was sent, nor be older than any exporter keeps one.
-  if (end > ctx.exportMs + MAX_FUTURE_MS || start < ctx.exportMs - MAX_AGE_MS) return false;
   f.start = start;
   f.end = end;
-  return true;
+  clampFlowTimes(f, ctx.exportMs, fallbacks);
+  if (ctx.uptimeMs === undefined && init !== undefined && !estimated && f.start < init - BOOT_SLACK_MS) {
+    fallbacks.push('before_boot_clamped');
+    f.start = Math.min(init, f.end);
+  }
 }
 
-/** Slack for end times past the export time: v9/IPFIX export times are whole seconds, flow times are not. */
-const MAX_FUTURE_MS = 60_000;
-/** Oldest plausible flow start: softflowd's default maxlife is 7 days, routers' active timeouts are minutes. */
-const MAX_AGE_MS = 30 * 86_400_000;
+/**
+ * How long before the exporter's init time a flow may start before it is clamped: softflowd -r replays a capture
+ * older than its own start (its flows start up to the capture's span before init), and clocks are often set just
+ * after boot. Only IPFIX: a v9 sysUptime may have wrapped, so its boot time is unknown.
+ */
+const BOOT_SLACK_MS = 3_600_000;
+/** A candidate init time this much after the stream's estimate means the exporter rebooted (or its uptime wrapped). */
+const ESTIMATE_RESET_MS = 3_600_000;
 
 function relative(up: number | undefined, init: number | undefined, ctx: RecordContext): number | undefined {
   if (up === undefined) return undefined;
   if (ctx.uptimeMs !== undefined) return fromSysUptime(up, ctx.uptimeMs, ctx.exportMs);
-  // IPFIX has no uptime in its header: without systemInitTimeMilliseconds the value means nothing.
+  // flowTimes() estimated an init time when neither the record nor the options had one.
   return init === undefined ? Number.NaN : fromSystemInit(up, init, ctx.exportMs);
+}
+
+/**
+ * The exporter's init time estimated from its records: a flow ends no later than the datagram reporting it, so
+ * exportMs − flowEndSysUpTime is an upper bound of the init time, and the lowest seen on the stream is the best
+ * (the flow that ended just before its export: with a 1-minute active timeout one does in nearly every datagram).
+ * A candidate more than ESTIMATE_RESET_MS above the estimate means a reboot or a 2^32 ms uptime wrap: it restarts.
+ */
+function estimatedInit(ctx: RecordContext, newestUp: number): number {
+  const o = ctx.options ?? ctx.streamOptions(ctx.stream);
+  const candidate = ctx.exportMs - newestUp;
+  const est = o.estimatedInitMs;
+  if (est === undefined || candidate < est || candidate - est > ESTIMATE_RESET_MS) o.estimatedInitMs = candidate;
+  return o.estimatedInitMs!;
 }
 
 function beforeExport(us: number | undefined, ctx: RecordContext): number | undefined {

@@ -1,7 +1,8 @@
 // NetFlow v5: a fixed 24-octet header and 48-octet records (Cisco's published format; no templates).
 import type { DecodeErrorReason } from './decode-error.js';
 import type { FlowRecord } from './flow-record.js';
-import { fromSysUptime } from './timestamps.js';
+import type { RecordFallback } from './record-fallback.js';
+import { clampFlowTimes, fromSysUptime } from './timestamps.js';
 
 export const V5_HEADER = 24;
 export const V5_RECORD = 48;
@@ -9,15 +10,17 @@ export const V5_RECORD = 48;
 export interface V5Outcome {
   flows: FlowRecord[];
   errors: DecodeErrorReason[];
+  fallbacks: RecordFallback[];
 }
 
 export function decodeV5(b: Buffer, exporter: string): V5Outcome {
   const errors: DecodeErrorReason[] = [];
+  const fallbacks: RecordFallback[] = [];
   const flows: FlowRecord[] = [];
-  if (b.length < V5_HEADER) return { flows, errors: ['truncated'] };
+  if (b.length < V5_HEADER) return { flows, errors: ['truncated'], fallbacks };
   const count = b.readUInt16BE(2);
   // The count is all the framing v5 has: a datagram shorter than count records is cut, not padded.
-  if (b.length < V5_HEADER + count * V5_RECORD) return { flows, errors: ['bad_length'] };
+  if (b.length < V5_HEADER + count * V5_RECORD) return { flows, errors: ['bad_length'], fallbacks };
   const uptime = b.readUInt32BE(4);
   const headerMs = b.readUInt32BE(8) * 1000 + Math.floor(b.readUInt32BE(12) / 1e6);
   const domain = (b[20]! << 8) | b[21]!;
@@ -27,13 +30,11 @@ export function decodeV5(b: Buffer, exporter: string): V5Outcome {
     const r = V5_HEADER + i * V5_RECORD;
     const packets = b.readUInt32BE(r + 16);
     const bytes = b.readUInt32BE(r + 20);
-    const start = fromSysUptime(b.readUInt32BE(r + 24), uptime, headerMs);
-    const end = fromSysUptime(b.readUInt32BE(r + 28), uptime, headerMs);
-    // As for v9/IPFIX (decode-record.ts): not after the export time (+1 min), not older than 30 days.
-    if (packets > bytes || end < start || end > headerMs + 60_000 || start < headerMs - 30 * 86_400_000) {
-      errors.push('bad_record');
-      continue;
-    }
+    const t = { start: fromSysUptime(b.readUInt32BE(r + 24), uptime, headerMs), end: fromSysUptime(b.readUInt32BE(r + 28), uptime, headerMs) };
+    // As for v9/IPFIX (decode-record.ts): every v5 record has octets, so none is refused; what is impossible is
+    // repaired and counted.
+    if (packets > bytes) fallbacks.push('packets_exceed_octets');
+    clampFlowTimes(t, headerMs, fallbacks);
     flows.push({
       version: 5,
       exporter,
@@ -47,10 +48,10 @@ export function decodeV5(b: Buffer, exporter: string): V5Outcome {
       bytes,
       packets,
       counter: 'delta',
-      start,
-      end,
+      start: t.start,
+      end: t.end,
       samplingInterval,
     });
   }
-  return { flows, errors };
+  return { flows, errors, fallbacks };
 }

@@ -98,7 +98,7 @@ describe('FlowDecoder.visit', () => {
     const seen: FlowRecord[] = [];
     const copies: FlowRecord[] = [];
     const summary = d.visit(IPFIX, EXP, 0, { flow: (f) => void (seen.push(f), copies.push({ ...f })) });
-    expect(summary).toEqual({ flows: 2, errors: [], held: 0 });
+    expect(summary).toEqual({ flows: 2, errors: [], held: 0, fallbacks: [] });
     expect(seen[0]).toBe(seen[1]);
     expect(copies).toEqual(new FlowDecoder().decode(IPFIX, EXP, 0).flows);
   });
@@ -230,11 +230,27 @@ describe('malformed input is counted, never thrown', () => {
     ['a v9 options template whose lengths pass the set', v9(7, hex('0001 000c 0102 0004 0040 0001')), ['bad_template']],
     ['a reserved set id', ipfix(hex('0004 0008 00000000')), ['reserved_set']],
     ['a variable-length field past the set', ipfix(IPFIX_TEMPLATE, hex('0100 0040', '00'.repeat(56), 'ff ff')), ['bad_length']],
-    ['an IPv4 source with an IPv6 destination', ipfix(hex('0002 0014 0100 0003 0008 0004 001c 0010 0001 0004'), hex('0100 001c', '64400002', '00'.repeat(16), '00000001')), ['bad_record']],
-    ['more packets than octets', v9(7, hex('0000 0018 0100 0004 0008 0004 000c 0004 0001 0004 0002 0004'), hex('0100 0014 64400002 c6336401 00000001 00000002')), ['bad_record']],
   ] as const)('%s', (_name, packet, errors) => {
     const r = new FlowDecoder().decode(packet, EXP, 0);
     expect(r.flows).toEqual([]);
     expect(r.errors).toEqual(errors);
+  });
+
+  // A record with octets is never a bad_record: its octets are kept, what is wrong is repaired and counted.
+  it.each([
+    ['an IPv4 source with an IPv6 destination: unattributed 0.0.0.0 ends', ipfix(hex('0002 0014 0100 0003 0008 0004 001c 0010 0001 0004'), hex('0100 001c', '64400002', '00'.repeat(16), '00000001')),
+      { bytes: 1, srcAddr: 0, dstAddr: 0, family: 4 }, ['no_addresses']],
+    ['more packets than octets: the octets as sent', v9(7, hex('0000 0018 0100 0004 0008 0004 000c 0004 0001 0004 0002 0004'), hex('0100 0014 64400002 c6336401 00000001 00000002')),
+      { bytes: 1, packets: 2 }, ['packets_exceed_octets']],
+  ] as const)('%s', (_name, packet, flow, fallbacks) => {
+    const r = new FlowDecoder().decode(packet, EXP, 0);
+    expect(r.errors).toEqual([]);
+    expect(r.flows).toMatchObject([flow]);
+    expect(r.fallbacks).toEqual(fallbacks);
+  });
+
+  it('a data record without any octet counter is the only bad_record', () => {
+    const r = new FlowDecoder().decode(ipfix(hex('0002 0010 0100 0002 0008 0004 000c 0004'), hex('0100 000c 64400002 c6336401')), EXP, 0);
+    expect(r).toMatchObject({ flows: [], errors: ['bad_record'], fallbacks: [] });
   });
 });

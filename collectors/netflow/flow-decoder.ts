@@ -2,6 +2,7 @@
 import { emptyErrorCounts, type DecodeErrorCounts, type DecodeErrorReason } from './decode-error.js';
 import { decodeRecords, handOver, VisitorFailure, type RecordSink } from './decode-record.js';
 import { decodeV5 } from './decode-v5.js';
+import type { RecordFallback } from './record-fallback.js';
 import { blankFlowRecord, type FlowRecord, type FlowVisitor } from './flow-record.js';
 import { DEFAULT_HOLD_LIMITS, HoldQueue, type HeldSet, type HoldLimits } from './hold-queue.js';
 import { TemplateCache, type TemplateCacheSnapshot } from './template-cache.js';
@@ -15,6 +16,8 @@ export interface DecodeOutcome {
   errors: DecodeErrorReason[];
   /** Data sets of this datagram put on hold for a template not yet seen. */
   held: number;
+  /** One entry per record kept with a repaired time or field (RecordFallback). */
+  fallbacks: RecordFallback[];
 }
 
 /** What visit() reports besides the flows it handed to the visitor. */
@@ -25,6 +28,8 @@ export interface DecodeSummary {
   errors: DecodeErrorReason[];
   /** Data sets of this datagram put on hold for a template not yet seen. */
   held: number;
+  /** One entry per record kept with a repaired time or field (RecordFallback); empty when all was well. */
+  fallbacks: RecordFallback[];
 }
 
 /** One datagram's decoding: the sink decodeRecords() writes to, plus the sets held. */
@@ -51,6 +56,8 @@ export class FlowDecoder {
   private readonly compiled: boolean;
   /** The FlowRecord every flow is decoded into (see FlowVisitor). */
   private readonly scratch = blankFlowRecord();
+  /** RecordContext.streamOptions, bound once (not a closure per data set). */
+  private readonly streamOptions = (stream: StreamKey) => this.cache.options(stream);
 
   constructor(opts: FlowDecoderOptions = {}) {
     this.compiled = opts.compiledLayouts ?? true;
@@ -61,8 +68,8 @@ export class FlowDecoder {
   /** Decodes one datagram into an array of flows (copies): for tests and tools; the collector uses visit(). */
   decode(packet: Buffer, exporter: string, arrivalMs: number): DecodeOutcome {
     const flows: FlowRecord[] = [];
-    const { errors, held } = this.visit(packet, exporter, arrivalMs, { flow: (f) => void flows.push({ ...f }) });
-    return { flows, errors, held };
+    const { errors, held, fallbacks } = this.visit(packet, exporter, arrivalMs, { flow: (f) => void flows.push({ ...f }) });
+    return { flows, errors, held, fallbacks };
   }
 
   /**
@@ -71,7 +78,7 @@ export class FlowDecoder {
    * caller's failure, not a decoder internal_error.
    */
   visit(packet: Buffer, exporter: string, arrivalMs: number, visitor: FlowVisitor): DecodeSummary {
-    const run: Run = { visitor, scratch: this.scratch, flows: 0, errors: [], held: 0 };
+    const run: Run = { visitor, scratch: this.scratch, flows: 0, errors: [], fallbacks: [], held: 0 };
     try {
       this.decodeInto(packet, exporter, arrivalMs, run);
     } catch (err) {
@@ -80,7 +87,7 @@ export class FlowDecoder {
       run.errors.push('internal_error');
     }
     for (const e of run.errors) this.errorTotals[e]++;
-    return { flows: run.flows, errors: run.errors, held: run.held };
+    return { flows: run.flows, errors: run.errors, held: run.held, fallbacks: run.fallbacks };
   }
 
   /** Drops held data sets past the hold time; returns how many (also added to errorTotals.no_template). */
@@ -111,6 +118,7 @@ export class FlowDecoder {
         const r = decodeV5(b, exporter);
         for (const f of r.flows) handOver(out, f);
         out.errors.push(...r.errors);
+        out.fallbacks.push(...r.fallbacks);
         return;
       }
       case 9: {
@@ -182,14 +190,14 @@ export class FlowDecoder {
       for (let i = 0; i < dropped; i++) out.errors.push('no_template');
       return;
     }
-    const ctx = { stream, exportMs, uptimeMs, options: t.kind === 'options' ? this.cache.options(stream) : this.cache.peekOptions(stream) };
+    const ctx = { stream, exportMs, uptimeMs, options: t.kind === 'options' ? this.cache.options(stream) : this.cache.peekOptions(stream), streamOptions: this.streamOptions };
     decodeRecords(body, t, ctx, out, this.compiled);
   }
 
   private decodeHeld(h: HeldSet, out: Run): void {
     const t = this.cache.get(h.stream, h.templateId);
     if (!t) return void out.errors.push('no_template');
-    const ctx = { stream: h.stream, exportMs: h.exportMs, uptimeMs: h.uptimeMs, options: t.kind === 'options' ? this.cache.options(h.stream) : this.cache.peekOptions(h.stream) };
+    const ctx = { stream: h.stream, exportMs: h.exportMs, uptimeMs: h.uptimeMs, options: t.kind === 'options' ? this.cache.options(h.stream) : this.cache.peekOptions(h.stream), streamOptions: this.streamOptions };
     decodeRecords(h.body, t, ctx, out, this.compiled);
   }
 }

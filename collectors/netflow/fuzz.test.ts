@@ -47,12 +47,12 @@ function random(r: () => number): Buffer {
 }
 
 function saneFlow(f: FlowRecord): boolean {
-  return Number.isFinite(f.start) && Number.isFinite(f.end) && f.end >= f.start && f.bytes >= f.packets && f.packets >= 0n &&
+  return Number.isFinite(f.start) && Number.isFinite(f.end) && f.end >= f.start && f.bytes >= 0n && f.packets >= 0n &&
     f.samplingInterval >= 1 && Number.isInteger(f.samplingInterval) && saneAddress(f.srcAddr, f.family) && saneAddress(f.dstAddr, f.family);
 }
 
 function sameOutcome(a: DecodeOutcome, b: DecodeOutcome): boolean {
-  return a.held === b.held && a.errors.join() === b.errors.join() && a.flows.length === b.flows.length &&
+  return a.held === b.held && a.errors.join() === b.errors.join() && a.fallbacks.join() === b.fallbacks.join() && a.flows.length === b.flows.length &&
     a.flows.every((f, i) => (Object.keys(f) as (keyof FlowRecord)[]).every((k) => f[k] === b.flows[i]![k]));
 }
 

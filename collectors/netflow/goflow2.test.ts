@@ -7,7 +7,7 @@ import { hex, ipv4 } from './testdata/packets.js';
 describe('goflow2 NetFlow v9 capture', () => {
   it('decodes template 260 then its first record', () => {
     const d = new FlowDecoder();
-    expect(d.decode(hex(GOFLOW2_V9_TEMPLATE), '192.0.2.9', 0)).toEqual({ flows: [], errors: [], held: 0 });
+    expect(d.decode(hex(GOFLOW2_V9_TEMPLATE), '192.0.2.9', 0)).toEqual({ flows: [], errors: [], held: 0, fallbacks: [] });
     const r = d.decode(hex(GOFLOW2_V9_DATA), '192.0.2.9', 0);
     expect(r.errors).toEqual([]);
     expect(r.flows).toEqual([{

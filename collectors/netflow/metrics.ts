@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { DECODE_ERROR_REASONS } from './decode-error.js';
+import { RECORD_FALLBACKS, type RecordFallback } from './record-fallback.js';
 import type { AttributionKind, AttributionTotals } from './flow-accounting.js';
 import { udpSockets } from '../pipeline/proc-net-udp.js';
 
@@ -13,6 +14,8 @@ export const DROP_REASONS: readonly DropReason[] = ['unknown_exporter', 'shuttin
 export interface ExporterTraffic {
   packets: Map<number, number>;
   flows: number;
+  /** Records kept with a repaired time or field, by reason. */
+  fallbacks: Map<RecordFallback, number>;
 }
 
 export const NO_VERSION = -1;
@@ -33,6 +36,7 @@ const ATTRIBUTIONS: readonly AttributionKind[] = ['subscriber', 'internal', 'una
 export interface NetflowMetrics {
   packets: Counter<'exporter' | 'version'>;
   flows: Counter<'exporter'>;
+  fallbacks: Counter<'exporter' | 'reason'>;
   decodeErrors: Counter<'reason'>;
   dropped: Counter<'reason'>;
   droppedRecords: Counter;
@@ -77,6 +81,14 @@ export function createNetflowMetrics(registry: Registry, state: () => NetflowSta
         this.reset();
         for (const exporter of exporters) this.inc({ exporter }, 0);
         for (const [exporter, t] of state().traffic) if (t.flows) this.inc({ exporter }, t.flows);
+      },
+    }),
+    fallbacks: new Counter({
+      name: 'wispmeter_netflow_record_fallbacks_total', help: 'Records with octets kept with a repaired time or field (uptime_estimated, future_clamped, no_addresses, ...), by exporter and reason', labelNames: ['exporter', 'reason'], registers: [registry],
+      collect() {
+        this.reset();
+        for (const exporter of exporters) for (const reason of RECORD_FALLBACKS) this.inc({ exporter, reason }, 0);
+        for (const [exporter, t] of state().traffic) for (const [reason, n] of t.fallbacks) this.inc({ exporter, reason }, n);
       },
     }),
     decodeErrors,

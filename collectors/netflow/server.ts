@@ -208,10 +208,11 @@ export class NetflowCollector {
       // Plain numbers per datagram, handed to prom-client when it is scraped (metrics.ts): a labelled inc() hashes
       // its labels on every call.
       let traffic = r.traffic.get(exporter.name);
-      if (!traffic) r.traffic.set(exporter.name, (traffic = { packets: new Map(), flows: 0 }));
+      if (!traffic) r.traffic.set(exporter.name, (traffic = { packets: new Map(), flows: 0, fallbacks: new Map() }));
       const version = msg.length >= 2 ? msg.readUInt16BE(0) : NO_VERSION;
       traffic.packets.set(version, (traffic.packets.get(version) ?? 0) + 1);
       traffic.flows += out.flows;
+      for (const fb of out.fallbacks) traffic.fallbacks.set(fb, (traffic.fallbacks.get(fb) ?? 0) + 1);
       for (const e of out.errors) {
         r.metrics.decodeErrors.inc({ reason: e });
         r.drops.drop(e, { source: sourceOf(source, sourcePort), exporter: exporter.name });

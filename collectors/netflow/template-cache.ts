@@ -9,6 +9,8 @@ export interface StreamOptions {
   samplers: Map<number, number>;
   /** IPFIX systemInitTimeMilliseconds: the base of flowStart/EndSysUpTime. */
   systemInitMs?: number;
+  /** IPFIX without any systemInitTimeMilliseconds: the init time estimated from export times (decode-record.ts), not persisted. */
+  estimatedInitMs?: number;
 }
 
 /** JSON-safe form of the cache, for the spool state or a file. `restore()` accepts what `snapshot()` gives. */

@@ -31,13 +31,14 @@ describe('IPFIX time forms', () => {
     expect(r.flows).toMatchObject([{ start, end }]);
   });
 
-  it('refuses flowStartSysUpTime without any system init time, an end before the start, and impossible times', () => {
-    expect(new FlowDecoder().decode(packet('0016 0004', '00000064'), 'x', 0).errors).toEqual(['bad_record']);
-    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f5e1000 5f5e0ff6'), 'x', 0).errors).toEqual(['bad_record']);
-    // Ends 61 s after the export time; starts 31 days before it.
-    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f5e1000 5f5e103d'), 'x', 0).errors).toEqual(['bad_record']);
-    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f353180 5f5e1000'), 'x', 0).errors).toEqual(['bad_record']);
-    expect(new FlowDecoder().decode(packet('0096 0004 0097 0004', '5f5e1000 5f5e103c'), 'x', 0).errors).toEqual([]);
+  it('keeps a record whose times are impossible, repaired and counted (relative-times.test.ts has the hours)', () => {
+    const keep = (fields: string, values: string) => new FlowDecoder().decode(packet(fields, values), 'x', 0);
+    expect(keep('0016 0004', '00000064')).toMatchObject({ errors: [], fallbacks: ['uptime_estimated'], flows: [{ bytes: 100, start: T, end: T }] });
+    expect(keep('0096 0004 0097 0004', '5f5e1000 5f5e0ff6')).toMatchObject({ errors: [], fallbacks: ['end_before_start'], flows: [{ start: T - 10_000, end: T - 10_000 }] });
+    // Ends 61 s after the export time; starts 31 days before it; ends 60 s after it (allowed).
+    expect(keep('0096 0004 0097 0004', '5f5e1000 5f5e103d')).toMatchObject({ errors: [], fallbacks: ['future_clamped'], flows: [{ start: T, end: T }] });
+    expect(keep('0096 0004 0097 0004', '5f353180 5f5e1000')).toMatchObject({ errors: [], fallbacks: ['too_old_clamped'], flows: [{ start: T, end: T }] });
+    expect(keep('0096 0004 0097 0004', '5f5e1000 5f5e103c')).toMatchObject({ errors: [], fallbacks: [], flows: [{ start: T, end: T + 60_000 }] });
   });
 });
 
