@@ -1,4 +1,5 @@
 // Wires one running pipeline from a Config: spool → sink runners → stores, collectors in front, metrics beside.
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { healthSchema, parseHostPort, type Config } from '../config/schema.js';
@@ -204,6 +205,8 @@ export class Pipeline {
             // Flows are attributed with the addresses RADIUS sessions hold at the flow's time.
             leases: () => this.radiusRef?.leases() ?? [],
             leaseVersion: () => this.radiusRef?.leaseVersion() ?? 0,
+            // Beside the dead-letter files: what was kept out of usage, for a human to look at.
+            quarantineDir: join(spoolPath(config), 'quarantine'),
           });
           await this.netflowRef.start();
         },

@@ -15,6 +15,7 @@ describe('netflowSchema', () => {
       static: [],
       classes: [],
       templates: { holdTime: 10_000, maxSetsPerTemplate: 64, maxBytes: 8 * 1024 * 1024, maxTemplates: 10_000 },
+      quarantine: { minDuration: 60_000 },
       bucket: 60_000,
     });
     expect(netflowSchema.parse(c)).toEqual(c);

@@ -37,6 +37,20 @@ export const templateHoldSchema = z.strictObject({
   maxTemplates: z.number().int().min(1).default(10_000),
 });
 
+export const quarantineSchema = z.strictObject({
+  /**
+   * Bits per second no single flow can carry (the fastest link an exporter has, e.g. 100000000000 for 100G): a flow
+   * whose octets (after sampling) exceed maxLineRate / 8 × its duration is quarantined instead of billed. Unset: only
+   * flows of 2^63 octets or more are quarantined.
+   */
+  maxLineRate: z.number().positive().optional(),
+  /**
+   * The shortest duration the ceiling assumes: flows of one packet last 0 ms, and an exporter's clock may put start
+   * and end a little off. Set it to your exporters' active timeout or more.
+   */
+  minDuration: duration.default(60_000),
+});
+
 export const netflowSchema = z.strictObject({
   /** UDP addresses: 2055 is the usual NetFlow v5/v9 port, 4739 IPFIX's; every port takes every version. */
   listen: z.array(listenAddress).min(1).default(['0.0.0.0:2055', '[::]:2055', '0.0.0.0:4739', '[::]:4739']),
@@ -66,6 +80,8 @@ export const netflowSchema = z.strictObject({
   /** Prefix lists that give usage a class by the far end of the flow. */
   classes: z.array(trafficClassSchema).default([]),
   templates: templateHoldSchema.default({ holdTime: 10_000, maxSetsPerTemplate: 64, maxBytes: 8 * 1024 * 1024, maxTemplates: 10_000 }),
+  /** Implausible flows are kept out of usage, counted and written to spool/quarantine/netflow.jsonl. */
+  quarantine: quarantineSchema.default({ minDuration: 60_000 }),
   /** Length of the aggregation bucket: one record per (subscriber, class, exporter, bucket). */
   bucket: duration.default(60_000),
 }).superRefine((c, ctx) => {

@@ -2,6 +2,7 @@
 import type { UsageRecord } from '../pipeline/usage-record.js';
 import type { SubscriberMap } from './attribution.js';
 import type { FlowCount, FlowRecord } from './flow-record.js';
+import type { FlowQuarantine } from './quarantine.js';
 import type { TotalCounters } from './total-counters.js';
 import type { TrafficClassifier } from './traffic-class.js';
 import { INTERNAL, UNATTRIBUTED, type UsageAggregator } from './usage-aggregator.js';
@@ -27,7 +28,11 @@ export interface FlowAccountingDeps {
   aggregator: UsageAggregator;
   /** Told of each unattributed flow, to keep its addresses (unattributed-addresses.ts). */
   unattributed?: { add(src: FlowRecord['srcAddr'], dst: FlowRecord['dstAddr'], octets: FlowCount, at: number): void };
+  /** Takes implausible flows (2^63 octets or more, above the line rate) instead of the aggregator (quarantine.ts). */
+  quarantine?: FlowQuarantine;
 }
+
+const NONE: readonly UsageRecord[] = Object.freeze([]);
 
 export class FlowAccounting {
   /** Sampled-up octets since start by class (DEFAULT_CLASS '' for none) and attribution, for the metrics. */
@@ -53,6 +58,15 @@ export class FlowAccounting {
    */
   add(flow: FlowRecord, exporter: ExporterInfo): readonly UsageRecord[] {
     const sampled = sampledOctets(this.deps.totals.octets(flow), exporter.samplingInterval ?? flow.samplingInterval);
+    // One comparison per flow: only a count above the quarantine's floor (or a bigint, above 2^53) is looked at.
+    const quarantine = this.deps.quarantine;
+    if (quarantine !== undefined && (typeof sampled !== 'number' || sampled > quarantine.floor)) {
+      const reason = quarantine.check(flow, sampled);
+      if (reason !== undefined) {
+        quarantine.add(flow, exporter.name, sampled, reason);
+        return NONE;
+      }
+    }
     const subscribers = this.deps.subscribers();
     const down = subscribers.subscriberOf(flow.dstAddr, flow.start, flow.end);
     const up = subscribers.subscriberOf(flow.srcAddr, flow.start, flow.end);

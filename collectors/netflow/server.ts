@@ -20,6 +20,7 @@ import { TotalCounters } from './total-counters.js';
 import { TrafficClassifier } from './traffic-class.js';
 import { UNATTRIBUTED_SCOPE, UnattributedAddresses } from './unattributed-addresses.js';
 import { UsageAggregator } from './usage-aggregator.js';
+import { FlowQuarantine } from './quarantine.js';
 
 /** Spool state scope and key under which the template cache survives restarts. */
 export const STATE_SCOPE = 'netflow';
@@ -40,6 +41,8 @@ export interface NetflowCollectorOptions {
    */
   leaseVersion?: () => number;
   now?: () => number;
+  /** Where quarantined flows are written (netflow.jsonl); the daemon passes <spool dir>/quarantine. Unset: counted and logged only. */
+  quarantineDir?: string;
   /** How often buckets are flushed, held sets expired and templates persisted. */
   flushIntervalMs?: number;
 }
@@ -50,6 +53,7 @@ interface Running {
   accounting: FlowAccounting;
   aggregator: UsageAggregator;
   unattributed: UnattributedAddresses;
+  quarantine: FlowQuarantine;
   exporters: PrefixTable<ExporterInfo>;
   subscribers: SubscriberMap;
   /** The leaseVersion `subscribers` was built at. */
@@ -95,6 +99,7 @@ export class NetflowCollector {
     for (const e of config.exporters) exporters.add(e.address, e.samplingInterval === undefined ? { name: e.name } : { name: e.name, samplingInterval: e.samplingInterval });
     const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
     const unattributed = new UnattributedAddresses();
+    const quarantine = new FlowQuarantine({ ...config.quarantine, minDurationMs: config.quarantine.minDuration, dir: this.opts.quarantineDir, registry, exporters: config.exporters.map((e) => e.name) });
     const skippedDays = unattributed.restore(this.opts.spool.state(UNATTRIBUTED_SCOPE));
     if (skippedDays) log.warn({ skipped: skippedDays }, 'netflow: ignored saved unattributed-address entries of the wrong shape');
     let sockets: Socket[] = [];
@@ -122,10 +127,10 @@ export class NetflowCollector {
     }
     const ports = bound.map((b) => b.port);
     const r: Running = {
-      log, decoder, aggregator, unattributed, exporters,
+      log, decoder, aggregator, unattributed, quarantine, exporters,
       subscribers: this.buildSubscribers(),
       leaseVersion: this.opts.leaseVersion?.() ?? 0,
-      accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator, unattributed }),
+      accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator, unattributed, quarantine }),
       metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports, traffic: r.traffic, octets: r.accounting.octets }), config.exporters.map((e) => e.name)),
       traffic: new Map(),
       drops: new DropLog<DropReason | DecodeErrorReason>(log, 'netflow drop', 10_000, () => this.now()),
@@ -230,6 +235,7 @@ export class NetflowCollector {
       r.metrics.decodeErrors.inc({ reason: 'no_template' }, expired);
       r.drops.drop('no_template', { source: '(hold queue)', detail: `${expired} data sets whose template never came` });
     }
+    await this.writeQuarantine(r);
     r.subscribers = this.buildSubscribers();
     if (this.opts.leaseVersion) r.leaseVersion = this.opts.leaseVersion();
     const records = r.pending.splice(0).concat(r.aggregator.flush(all ? Number.POSITIVE_INFINITY : now, 5000));
@@ -256,6 +262,16 @@ export class NetflowCollector {
       }
       r.metrics.droppedRecords.inc(records.length);
       r.log.error({ err, records: records.length }, `netflow: usage records dropped (${reason})`);
+    }
+  }
+
+  /** Writes the flows quarantined since the last flush to their file, and logs them (one line per flush). */
+  private async writeQuarantine(r: Running): Promise<void> {
+    try {
+      const flows = await r.quarantine.write();
+      if (flows.length) r.log.warn({ flows: flows.length, first: flows[0], file: r.quarantine.path }, 'netflow: implausible flows quarantined (not in usage)');
+    } catch (err) {
+      r.log.error({ err }, 'netflow: quarantined flows could not be written (they are counted in wispmeter_netflow_quarantine_unkept_total)');
     }
   }
 
