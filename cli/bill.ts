@@ -10,7 +10,7 @@ import type { LedgerLine } from '../billing-export/ledger/ledger-rows.js';
 import { allocateUnapplied } from '../billing-export/payments/payments.js';
 import { type BillingRunReport, runBilling } from '../billing-export/run/billing-run.js';
 import { openLedgerForReading } from '../billing-export/run/ledger-reader.js';
-import { BillingScheduler, billDue } from '../billing-export/run/schedule.js';
+import { BillingScheduler, billDue, dueWork } from '../billing-export/run/schedule.js';
 import { leaseHolderId, SchedulerLease } from '../billing-export/run/schedule-lease.js';
 import type { DeliveryPassReport } from '../billing-export/run/schedule-delivery.js';
 import type { DeliveryOutcome } from '../billing-export/push/deliver.js';
@@ -40,6 +40,7 @@ export interface BillScheduleFlags extends CatalogFlags {
   batch?: string;
   once?: boolean;
   now?: string;
+  dryRun?: boolean;
 }
 
 export interface BillChargeFlags extends CatalogFlags {
@@ -173,11 +174,19 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
   if (flags.now !== undefined) {
     const t = Date.parse(flags.now);
     if (!/^\d{4}-\d{2}-\d{2}T/.test(flags.now) || Number.isNaN(t)) throw new FlagError('--now', `not an instant: "${flags.now}" (expected e.g. 2026-01-01T06:00:00Z)`);
-    if (!flags.once) throw new FlagError('--now', 'only with --once (a running scheduler follows the real clock)');
+    if (!flags.once && !flags.dryRun) throw new FlagError('--now', 'only with --once or --dry-run (a running scheduler follows the real clock)');
     clock = () => new Date(t);
   }
-  const logger = createLogger({ level: flags.logLevel ?? (flags.once ? 'warn' : config.log.level), pretty: config.log.pretty });
+  const logger = createLogger({ level: flags.logLevel ?? (flags.once || flags.dryRun ? 'warn' : config.log.level), pretty: config.log.pretty });
   const store = openUsageStore(config, flags.store, logger, { readers: PERIOD_READERS });
+  if (flags.dryRun) {
+    try {
+      await printDueWork({ store, catalog, billing, ledgerFile: ledgerPath(config), now: clock() });
+    } finally {
+      await store.close();
+    }
+    return;
+  }
   const ledger = Ledger.open(ledgerPath(config));
   const onStep = testHooks();
   const deps = { ledger, store, catalog, billing, log: logger, now: clock, renderOptions: letterheadLogo, ...(onStep ? { onStep } : {}), ...(batchSize ? { batchSize } : {}) };
@@ -196,10 +205,25 @@ export async function runBillSchedule(flags: BillScheduleFlags): Promise<void> {
       if (r.deliveries) process.stdout.write(`${deliverySummary(r.deliveries)}\n`);
       return;
     }
+    // The first-period guard fails the start (exit 1), not a tick the daemon would log and retry for ever.
+    await dueWork(deps, clock().getTime());
     await runScheduler(deps, logger);
   } finally {
     ledger.close();
     await store.close();
+  }
+}
+
+/** `bill schedule --dry-run`: the periods and customers the scheduler would bill now, read from a read-only ledger. */
+async function printDueWork(o: { store: ReturnType<typeof openUsageStore>; catalog: Catalog; billing: BillingConfig; ledgerFile: string; now: Date }): Promise<void> {
+  const { reader, close } = openLedgerForReading(o.ledgerFile);
+  try {
+    const due = await dueWork({ store: o.store, catalog: o.catalog, billing: o.billing, ledger: reader }, o.now.getTime());
+    for (const [period, ids] of due) process.stdout.write(`${period}  ${ids.length} customer(s): ${ids.join(', ')}\n`);
+    const n = [...due.values()].reduce((k, ids) => k + ids.length, 0);
+    process.stdout.write(`dry run: ${n} invoice(s) would be finalized in ${due.size} period(s)${o.billing.schedule.firstPeriod ? ` (from billing.schedule.firstPeriod ${o.billing.schedule.firstPeriod})` : ''}; nothing was written\n`);
+  } finally {
+    close();
   }
 }
 

@@ -127,7 +127,8 @@ catalogOptions(commonOptions(
     .description('bill each customer\'s period on their billing day in their zone; catches up missed periods; one scheduler at a time; with billing.schedule.deliver, sends and pushes the invoices and retries failures'),
 ))
   .option('--once', 'bill what is due now (and deliver, with billing.schedule.deliver), then exit (exit 3 when another scheduler holds the lease)')
-  .option('--now <instant>', 'with --once: the instant to bill as of, e.g. 2026-01-01T06:00:00Z')
+  .option('--dry-run', 'print the periods and customers that are due now (what --once would bill); write nothing')
+  .option('--now <instant>', 'with --once or --dry-run: the instant to bill as of, e.g. 2026-01-01T06:00:00Z')
   .option('--batch <n>', 'invoices finalized per transaction (default 100)')
   .addOption(new Option('--store <store>', 'which store the usage is read from').choices(['embedded', 'influx']).default('embedded'))
   .action(async (flags) => {

@@ -1,7 +1,7 @@
 // `wispmeter bill schedule` as real processes: periods billed on each customer's billing day in their zone, three
 // missed periods caught up in order, and one scheduler at a time (a second one stands by; a dead holder is replaced).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -84,6 +84,50 @@ describe('bill schedule', () => {
     const again = await schedule(w, ['--once', '--now', '2026-01-01T13:00:00Z']);
     expect(again.stdout).toMatch(/schedule: 0 finalized in 0 period\(s\)/);
     expect(invoices(w)).toHaveLength(12);
+  });
+
+  it('refuses to bill past periods of a data dir with history until billing.schedule.firstPeriod is set; --dry-run shows what is due and writes nothing', async () => {
+    // Subscriptions since 2025-06, usage since 2025-09: a first start in January would bill seven periods.
+    const w = writeBillingWorld(join(dir, 'guard'), 2);
+    await seedUsage(w, [9, 10, 11, 12].flatMap((m) => monthOfUsage(w, 2025, m, 200_000_000n)));
+    const now = ['--now', '2026-01-02T13:00:00Z'];
+
+    const refused = await schedule(w, ['--once', ...now]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/the ledger is empty and the store holds usage before 2025-12 .*without billing\.schedule\.firstPeriod the scheduler would finalize 12 invoice\(s\) for 6 past period\(s\) \(2025-06 to 2025-11\).*e\.g\. "2025-12"/);
+    expect(invoices(w)).toHaveLength(0);
+    // The daemon refuses at start too, instead of logging a failed tick and waiting.
+    const daemon = await schedule(w, []);
+    expect(daemon.code).toBe(1);
+    expect(daemon.stderr).toMatch(/billing\.schedule\.firstPeriod/);
+
+    const dry = await schedule(w, ['--dry-run', ...now]);
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(dry.stderr).toMatch(/billing\.schedule\.firstPeriod/);
+
+    writeFileSync(w.config, readFileSync(w.config, 'utf8').replace(/\n$/, '\n  schedule: { firstPeriod: "2025-11" }\n'));
+    const preview = await schedule(w, ['--dry-run', ...now]);
+    expect(preview.code, preview.stderr).toBe(0);
+    expect(preview.stdout).toBe([
+      '2025-11  2 customer(s): C-0001, C-0002',
+      '2025-12  2 customer(s): C-0001, C-0002',
+      'dry run: 4 invoice(s) would be finalized in 2 period(s) (from billing.schedule.firstPeriod 2025-11); nothing was written',
+      '',
+    ].join('\n'));
+    expect(invoices(w)).toHaveLength(0);
+
+    const billed = await schedule(w, ['--once', ...now]);
+    expect(billed.code, billed.stderr).toBe(0);
+    expect(invoices(w).map((i) => i.period)).toEqual(['2025-11', '2025-11', '2025-12', '2025-12']);
+  });
+
+  it('without firstPeriod, a data dir whose only usage is in the latest due period bills that period alone', async () => {
+    const w = writeBillingWorld(join(dir, 'guard-fresh'), 1);
+    await seedUsage(w, monthOfUsage(w, 2025, 12, 200_000_000n).filter((r) => r.start >= Date.UTC(2025, 11, 2)));
+    const r = await schedule(w, ['--once', '--now', '2026-01-02T13:00:00Z']);
+    expect(r.code, r.stderr).toBe(0);
+    // The guard looked at the store and found nothing older; the past periods bill their flat fees as before.
+    expect(invoices(w).map((i) => i.period)).toEqual(['2025-06', '2025-07', '2025-08', '2025-09', '2025-10', '2025-11', '2025-12']);
   });
 
   it('two schedulers never bill at once: the second stands by (exit 3); a holder killed with -9 is replaced at once', async () => {

@@ -184,6 +184,11 @@ export class Ledger {
     return row?.status === 'finalized' ? row.number ?? undefined : undefined;
   }
 
+  /** Whether any invoice (draft or finalized) was ever written: the scheduler's first-period guard asks. */
+  hasInvoices(): boolean {
+    return this.db.prepare("SELECT 1 FROM invoice WHERE kind = 'invoice' LIMIT 1").get() !== undefined;
+  }
+
   /** Customer ids with a finalized invoice for the period. */
   finalizedCustomers(period: string): Set<string> {
     return new Set((this.st.finalizedCustomers.all(period) as { customer_id: string }[]).map((r) => r.customer_id));

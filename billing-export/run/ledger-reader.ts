@@ -3,12 +3,13 @@ import { existsSync } from 'node:fs';
 import type { Dec } from '../../rating/money.js';
 import { Ledger } from '../ledger/ledger.js';
 
-export type LedgerReader = Pick<Ledger, 'finalizedNumber' | 'finalizedCustomers' | 'creditBalances' | 'pendingCharges' | 'earlierInvoices'>;
+export type LedgerReader = Pick<Ledger, 'finalizedNumber' | 'finalizedCustomers' | 'hasInvoices' | 'creditBalances' | 'pendingCharges' | 'earlierInvoices'>;
 
 /** A ledger with nothing in it: what a dry run sees before the first real run has created the file. */
 export const EMPTY_LEDGER: LedgerReader = {
   finalizedNumber: () => undefined,
   finalizedCustomers: () => new Set<string>(),
+  hasInvoices: () => false,
   creditBalances: () => new Map<string, Dec>(),
   pendingCharges: () => [],
   earlierInvoices: () => [],

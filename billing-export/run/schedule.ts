@@ -107,6 +107,61 @@ export async function deliverDue(deps: ScheduleDeps, lease: SchedulerLease): Pro
   }
 }
 
+/** The scheduler's inputs that say what is due: enough for a dry run, which opens the ledger read-only. */
+export type DueDeps = Pick<ScheduleDeps, 'store' | 'catalog' | 'billing'> & { ledger: Pick<Ledger, 'finalizedCustomers' | 'hasInvoices'> };
+
+/** Thrown before anything is billed when billing.schedule.firstPeriod is needed and missing. */
+export class FirstPeriodError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FirstPeriodError';
+  }
+}
+
+/**
+ * Every due, not yet invoiced (period → customer ids), oldest period first. On a ledger that never held an invoice,
+ * with usage in the store before the latest due period and no billing.schedule.firstPeriod, it refuses: a first start
+ * on a data dir with history would otherwise finalize an invoice for every past month, and finalized is for ever.
+ */
+export async function dueWork(deps: DueDeps, now: number): Promise<Map<string, string[]>> {
+  const due = new Map<string, string[]>();
+  for (const c of deps.catalog.customers) {
+    for (const p of duePeriods(c, now, deps.billing.schedule.at, deps.billing.schedule.firstPeriod)) {
+      const list = due.get(p) ?? [];
+      list.push(c.id);
+      due.set(p, list);
+    }
+  }
+  const periods = [...due.keys()].sort();
+  if (deps.billing.schedule.firstPeriod === undefined && periods.length > 1 && !deps.ledger.hasInvoices()) {
+    const latest = periods.at(-1)!;
+    const older = await usageBefore(deps, periods[0]!, latest);
+    if (older) {
+      const past = periods.slice(0, -1).reduce((n, p) => n + due.get(p)!.length, 0);
+      throw new FirstPeriodError(
+        `bill schedule: the ledger is empty and the store holds usage before ${latest} (${older}); without billing.schedule.firstPeriod ` +
+        `the scheduler would finalize ${past} invoice(s) for ${periods.length - 1} past period(s) (${periods[0]} to ${periods.at(-2)}), and finalized invoices cannot be undone. ` +
+        `Set billing.schedule.firstPeriod to the first period to bill (e.g. "${latest}"); bill older periods on purpose with \`bill run --period\`, or see them with \`bill schedule --dry-run\``,
+      );
+    }
+  }
+  const out = new Map<string, string[]>();
+  for (const period of periods) {
+    const done = deps.ledger.finalizedCustomers(period);
+    const customerIds = due.get(period)!.filter((id) => !done.has(id));
+    if (customerIds.length > 0) out.set(period, customerIds);
+  }
+  return out;
+}
+
+/** The first subscriber with usage from `first`'s start to `latest`'s start (earliest zone of all customers), as text. */
+async function usageBefore(deps: DueDeps, first: string, latest: string): Promise<string | undefined> {
+  const starts = (p: string) => Math.min(...deps.catalog.customers.map((c) => billingPeriod(p, c.billingDay, c.timezone).from));
+  const { rows } = await deps.store.queryUsage({ from: starts(first), to: starts(latest) });
+  const used = rows.find((r) => r.bytesDown + r.bytesUp > 0n);
+  return used ? `e.g. ${used.subscriber}: ${used.bytesDown + used.bytesUp} bytes from ${first} to ${latest}` : undefined;
+}
+
 /**
  * Bills every due, not yet invoiced (customer, period), oldest period first, under the scheduler lease. One billing
  * run per period, for the customers due in it. Then, when billing.schedule.deliver asks, sends and pushes what the
@@ -118,18 +173,7 @@ export async function billDue(deps: ScheduleDeps, lease: SchedulerLease): Promis
   if (!got.ok) return { status: 'busy', holder: got.held.holder, expiresAt: got.held.expiresAt };
   const runs: BillingRunReport[] = [];
   try {
-    const due = new Map<string, string[]>();
-    for (const c of deps.catalog.customers) {
-      for (const p of duePeriods(c, start, deps.billing.schedule.at, deps.billing.schedule.firstPeriod)) {
-        const list = due.get(p) ?? [];
-        list.push(c.id);
-        due.set(p, list);
-      }
-    }
-    for (const period of [...due.keys()].sort()) {
-      const done = deps.ledger.finalizedCustomers(period);
-      const customerIds = due.get(period)!.filter((id) => !done.has(id));
-      if (customerIds.length === 0) continue;
+    for (const [period, customerIds] of await dueWork(deps, start)) {
       deps.log.info({ period, customers: customerIds.length }, 'billing a due period');
       runs.push(await runBilling(
         { store: deps.store, catalog: deps.catalog, billing: deps.billing, log: deps.log, ledger: deps.ledger, now: deps.now },
