@@ -14,7 +14,7 @@ describe('netflowSchema', () => {
       exporters: [],
       static: [],
       classes: [],
-      templates: { holdTime: 10_000, maxSetsPerTemplate: 64, maxBytes: 8 * 1024 * 1024, maxTemplates: 10_000 },
+      templates: { holdTime: 120_000, maxSetsPerTemplate: 64, maxBytes: 16 * 1024 * 1024, maxTemplates: 10_000, maxTemplatesPerExporter: 2_000 },
       quarantine: { minDuration: 60_000 },
       bucket: 60_000,
     });

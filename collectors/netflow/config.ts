@@ -27,14 +27,16 @@ export const trafficClassSchema = z.strictObject({
 });
 
 export const templateHoldSchema = z.strictObject({
-  /** How long data that came before its template waits for it before it is counted as dropped. */
-  holdTime: duration.default(10_000),
+  /** How long data that came before its template waits for it before it is counted as dropped (no_template). */
+  holdTime: duration.default(120_000),
   /** Data sets held per (exporter, domain, template); the oldest is dropped (and counted) past it. */
   maxSetsPerTemplate: z.number().int().min(1).default(64),
-  /** Bytes held across all exporters. */
-  maxBytes: byteSize.default(8 * 1024 * 1024),
-  /** Templates cached across all exporters; more are refused and counted (spoofed floods). */
+  /** Bytes held across all exporters; when full, the exporter holding the most loses its oldest set (counted). */
+  maxBytes: byteSize.default(16 * 1024 * 1024),
+  /** Templates cached across all exporters; past it the least recently used domain of the exporter with the most goes (counted). */
   maxTemplates: z.number().int().min(1).default(10_000),
+  /** Templates cached per exporter address; past it that exporter's own least recently used domain goes (counted). */
+  maxTemplatesPerExporter: z.number().int().min(1).default(2_000),
 });
 
 export const quarantineSchema = z.strictObject({
@@ -79,7 +81,7 @@ export const netflowSchema = z.strictObject({
   static: z.array(staticAssignmentSchema).default([]),
   /** Prefix lists that give usage a class by the far end of the flow. */
   classes: z.array(trafficClassSchema).default([]),
-  templates: templateHoldSchema.default({ holdTime: 10_000, maxSetsPerTemplate: 64, maxBytes: 8 * 1024 * 1024, maxTemplates: 10_000 }),
+  templates: templateHoldSchema.default({ holdTime: 120_000, maxSetsPerTemplate: 64, maxBytes: 16 * 1024 * 1024, maxTemplates: 10_000, maxTemplatesPerExporter: 2_000 }),
   /** Implausible flows are kept out of usage, counted and written to spool/quarantine/netflow.jsonl. */
   quarantine: quarantineSchema.default({ minDuration: 60_000 }),
   /** Length of the aggregation bucket: one record per (subscriber, class, exporter, bucket). */

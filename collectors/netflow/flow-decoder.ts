@@ -41,6 +41,8 @@ export interface FlowDecoderOptions {
   hold?: Partial<HoldLimits>;
   /** Cap on cached templates across all exporters (spoofed floods). */
   maxTemplates?: number;
+  /** Cap on cached templates of one exporter address; its least recently used domains go first. */
+  maxTemplatesPerExporter?: number;
   /** false: walk every record field by field instead of reading fixed-length templates at compiled offsets (for tests). */
   compiledLayouts?: boolean;
 }
@@ -61,7 +63,10 @@ export class FlowDecoder {
 
   constructor(opts: FlowDecoderOptions = {}) {
     this.compiled = opts.compiledLayouts ?? true;
-    this.cache = new TemplateCache(opts.maxTemplates);
+    this.cache = new TemplateCache({
+      ...(opts.maxTemplates !== undefined ? { maxTemplates: opts.maxTemplates } : {}),
+      ...(opts.maxTemplatesPerExporter !== undefined ? { maxTemplatesPerExporter: opts.maxTemplatesPerExporter } : {}),
+    });
     this.hold = new HoldQueue({ ...DEFAULT_HOLD_LIMITS, ...opts.hold });
   }
 

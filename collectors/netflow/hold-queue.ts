@@ -7,11 +7,15 @@ export interface HoldLimits {
   holdMs: number;
   /** Sets held per (exporter, domain, template); the oldest is dropped past it. */
   maxSetsPerTemplate: number;
-  /** Octets held in total, across all exporters. */
+  /** Octets held in total, across all exporters; past it the exporter holding the most loses its oldest set. */
   maxBytes: number;
 }
 
-export const DEFAULT_HOLD_LIMITS: HoldLimits = { holdMs: 10_000, maxSetsPerTemplate: 64, maxBytes: 8 * 1024 * 1024 };
+/**
+ * Two minutes: routers send templates every N packets or every minute or so (RouterOS: v9-template-timeout, default
+ * 30 min on v6, so set it lower), and after a collector restart without saved templates that is the window to cover.
+ */
+export const DEFAULT_HOLD_LIMITS: HoldLimits = { holdMs: 120_000, maxSetsPerTemplate: 64, maxBytes: 16 * 1024 * 1024 };
 
 /** One held data set with the header context it needs to be decoded later. */
 export interface HeldSet {
@@ -27,6 +31,8 @@ export interface HeldSet {
 export class HoldQueue {
   private readonly queues = new Map<string, HeldSet[]>();
   private bytes = 0;
+  /** Octets held per exporter address: a flood from one source evicts its own sets, never another's. */
+  private readonly perExporter = new Map<string, number>();
 
   constructor(private readonly limits: HoldLimits = DEFAULT_HOLD_LIMITS) {}
 
@@ -42,14 +48,14 @@ export class HoldQueue {
     }
     while (q.length >= this.limits.maxSetsPerTemplate) dropped += this.removeOldest(key, q);
     while (this.bytes + set.body.length > this.limits.maxBytes) {
-      const victim = this.oldestQueue();
+      const victim = this.oldestQueue(this.busiestExporter());
       if (!victim) break;
       dropped += this.removeOldest(victim[0], victim[1]);
     }
     q = this.queues.get(key) ?? [];
     this.queues.set(key, q);
     q.push({ ...set, body: Buffer.from(set.body) });
-    this.bytes += set.body.length;
+    this.count(set.stream.exporter, set.body.length);
     return dropped;
   }
 
@@ -59,7 +65,7 @@ export class HoldQueue {
     const q = this.queues.get(key);
     if (!q) return [];
     this.queues.delete(key);
-    for (const s of q) this.bytes -= s.body.length;
+    for (const s of q) this.count(s.stream.exporter, -s.body.length);
     return q;
   }
 
@@ -86,13 +92,28 @@ export class HoldQueue {
     const s = q.shift();
     if (!q.length) this.queues.delete(key);
     if (!s) return 0;
-    this.bytes -= s.body.length;
+    this.count(s.stream.exporter, -s.body.length);
     return 1;
   }
 
-  private oldestQueue(): [string, HeldSet[]] | undefined {
+  private count(exporter: string, bytes: number): void {
+    this.bytes += bytes;
+    const n = (this.perExporter.get(exporter) ?? 0) + bytes;
+    if (n > 0) this.perExporter.set(exporter, n);
+    else this.perExporter.delete(exporter);
+  }
+
+  private busiestExporter(): string | undefined {
+    let best: string | undefined;
+    let most = 0;
+    for (const [exporter, n] of this.perExporter) if (n > most) [best, most] = [exporter, n];
+    return best;
+  }
+
+  /** The queue of `exporter` whose oldest set is oldest. */
+  private oldestQueue(exporter: string | undefined): [string, HeldSet[]] | undefined {
     let best: [string, HeldSet[]] | undefined;
-    for (const e of this.queues) if (e[1].length && (!best || e[1][0]!.at < best[1][0]!.at)) best = e;
+    for (const e of this.queues) if (e[1].length && e[1][0]!.stream.exporter === exporter && (!best || e[1][0]!.at < best[1][0]!.at)) best = e;
     return best;
   }
 }

@@ -29,6 +29,9 @@ export interface NetflowState {
   traffic: ReadonlyMap<string, ExporterTraffic>;
   /** FlowAccounting.octets: by class, then attribution. */
   octets: ReadonlyMap<string, AttributionTotals>;
+  /** Template domains evicted to make room, and new templates refused, by exporter name (TemplateCache). */
+  templateEvictions: ReadonlyMap<string, number>;
+  templateRefusals: ReadonlyMap<string, number>;
 }
 
 const ATTRIBUTIONS: readonly AttributionKind[] = ['subscriber', 'internal', 'unattributed'];
@@ -59,6 +62,16 @@ export function createNetflowMetrics(registry: Registry, state: () => NetflowSta
   const dropped = new Counter({ name: 'wispmeter_netflow_dropped_total', help: 'Datagrams (unknown_exporter, shutting_down, receive_queue_full: the receive thread\'s queue was full at shutdown) or spool appends (spool_full, spool_error) dropped', labelNames: ['reason'], registers: [registry] });
   for (const reason of DROP_REASONS) dropped.inc({ reason }, 0);
   new Gauge({ name: 'wispmeter_netflow_held_sets', help: 'Data sets waiting for their template', registers: [registry], collect() { this.set(state().heldSets); } });
+  const byExporter = (name: string, help: string, pick: (s: NetflowState) => ReadonlyMap<string, number>) => new Counter({
+    name, help, labelNames: ['exporter'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const exporter of exporters) this.inc({ exporter }, 0);
+      for (const [exporter, n] of pick(state())) this.inc({ exporter }, n);
+    },
+  });
+  byExporter('wispmeter_netflow_template_evictions_total', 'Observation domains (with their templates and options) evicted to make room for new templates, least recently used first, by exporter', (s) => s.templateEvictions);
+  byExporter('wispmeter_netflow_template_refusals_total', 'New templates refused because one domain alone filled its exporter\'s bound (also counted as decode_errors template_limit), by exporter', (s) => s.templateRefusals);
   new Gauge({ name: 'wispmeter_netflow_templates', help: 'Templates and options templates cached', registers: [registry], collect() { this.set(state().templates); } });
   new Gauge({
     name: 'wispmeter_netflow_socket_drops',

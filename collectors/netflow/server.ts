@@ -89,7 +89,7 @@ export class NetflowCollector {
     if (this.running) throw new Error('netflow: already started');
     const { config, registry } = this.opts;
     const log = this.opts.logger.child({ component: 'netflow' });
-    const decoder = new FlowDecoder({ maxTemplates: config.templates.maxTemplates, hold: { holdMs: config.templates.holdTime, maxSetsPerTemplate: config.templates.maxSetsPerTemplate, maxBytes: config.templates.maxBytes } });
+    const decoder = new FlowDecoder({ maxTemplates: config.templates.maxTemplates, maxTemplatesPerExporter: config.templates.maxTemplatesPerExporter, hold: { holdMs: config.templates.holdTime, maxSetsPerTemplate: config.templates.maxSetsPerTemplate, maxBytes: config.templates.maxBytes } });
     const saved = this.opts.spool.state(STATE_SCOPE).get(TEMPLATES_KEY);
     if (saved !== undefined) {
       const skipped = decoder.restore(saved);
@@ -97,6 +97,8 @@ export class NetflowCollector {
     }
     const exporters = new PrefixTable<ExporterInfo>();
     for (const e of config.exporters) exporters.add(e.address, e.samplingInterval === undefined ? { name: e.name } : { name: e.name, samplingInterval: e.samplingInterval });
+    /** The decoder keys state by source address; metrics are by exporter name, as the traffic counters are. */
+    const exporterName = (address: string): string => (config.exporters.length ? exporters.lookup(address)?.value.name ?? address : address);
     const aggregator = new UsageAggregator({ bucketMs: config.bucket, maxOpenKeys: 100_000, runId: this.now() });
     const unattributed = new UnattributedAddresses();
     const quarantine = new FlowQuarantine({ ...config.quarantine, minDurationMs: config.quarantine.minDuration, dir: this.opts.quarantineDir, registry, exporters: config.exporters.map((e) => e.name) });
@@ -131,7 +133,10 @@ export class NetflowCollector {
       subscribers: this.buildSubscribers(),
       leaseVersion: this.opts.leaseVersion?.() ?? 0,
       accounting: new FlowAccounting({ subscribers: () => r.subscribers, classifier: new TrafficClassifier(config.classes), totals: new TotalCounters(), aggregator, unattributed, quarantine }),
-      metrics: createNetflowMetrics(registry, () => ({ heldSets: decoder.held.sets, templates: decoder.cache.size, ports, traffic: r.traffic, octets: r.accounting.octets }), config.exporters.map((e) => e.name)),
+      metrics: createNetflowMetrics(registry, () => ({
+        heldSets: decoder.held.sets, templates: decoder.cache.size, ports, traffic: r.traffic, octets: r.accounting.octets,
+        templateEvictions: byExporterName(decoder.cache.evictions, exporterName), templateRefusals: byExporterName(decoder.cache.refusals, exporterName),
+      }), config.exporters.map((e) => e.name)),
       traffic: new Map(),
       drops: new DropLog<DropReason | DecodeErrorReason>(log, 'netflow drop', 10_000, () => this.now()),
       sockets, receiver, bound,
@@ -286,4 +291,11 @@ export class NetflowCollector {
 }
 
 const sourceOf = (address: string, port: number): string => `${address}:${port}`;
+
+/** Counts by exporter address summed by exporter name (a name may cover a prefix of addresses). */
+function byExporterName(counts: ReadonlyMap<string, number>, name: (address: string) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [address, n] of counts) out.set(name(address), (out.get(name(address)) ?? 0) + n);
+  return out;
+}
 
