@@ -57,14 +57,9 @@ interface Batch {
   records: UsageRecord[];
   /** The spool offset of each record's entry (parallel to records): recorded in dead letters to trace it back. */
   offsets: number[];
-  /** Offset of the first entry. */
-  first: number;
   /** Commit this once the batch is delivered (or parked). */
   next: number;
 }
-
-/** A record the sink rejected on its own (the batch was split down to it), waiting for the dead-letter file. */
-type Rejected = DeadLetter;
 
 /**
  * One runner per sink; its spool consumer name is the sink's name. It does not close the sink: whoever made the
@@ -254,7 +249,7 @@ export class SinkRunner {
     }
     if (first === undefined) return undefined;
     this.readPos = next;
-    return { records, offsets, first, next };
+    return { records, offsets, next };
   }
 
   /**
@@ -263,13 +258,13 @@ export class SinkRunner {
    * every other record of the batch is stored (one bad record among 5,000 costs about 26 writes, not the batch).
    */
   private async deliver(batch: Batch): Promise<boolean> {
-    const rejected: Rejected[] = [];
+    const rejected: DeadLetter[] = [];
     if (!(await this.deliverPart(batch.records, batch.offsets, rejected))) return false;
     return rejected.length === 0 || this.park(rejected);
   }
 
   /** Writes records[] (retrying while the sink is down), splitting it on a rejection; collects lone rejects. */
-  private async deliverPart(records: UsageRecord[], offsets: number[], rejected: Rejected[]): Promise<boolean> {
+  private async deliverPart(records: UsageRecord[], offsets: number[], rejected: DeadLetter[]): Promise<boolean> {
     const result = await retrySinkWrite(() => this.sink.write(records, this.writeTimeout()), {
       backoff: this.backoff,
       signal: this.halt.signal,
@@ -322,7 +317,7 @@ export class SinkRunner {
   }
 
   /** Writes the records the sink rejected to the dead-letter file; retried like a sink outage because it is their only copy. */
-  private async park(rejected: readonly Rejected[]): Promise<boolean> {
+  private async park(rejected: readonly DeadLetter[]): Promise<boolean> {
     this.metrics.failures.inc(this.labels);
     this.log.error({ err: rejected[0]!.error, records: rejected.length, offset: rejected[0]!.offset }, 'sink rejected records; writing them to the dead-letter file');
     for (let attempt = 0; !this.halt.signal.aborted; attempt++) {
